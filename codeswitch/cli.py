@@ -1,0 +1,33 @@
+"""The ``codeswitch`` command line: one click group; each stage adds its commands here.
+
+Errors derived from :class:`codeswitch.errors.CodeswitchError` are shown as one line
+(``Error: ...``) with exit status 1 and no traceback.
+"""
+
+from __future__ import annotations
+
+import click
+
+from codeswitch import __version__
+from codeswitch.errors import CodeswitchError
+
+
+class _Group(click.Group):
+    """A click group that turns our user-facing errors into one-line click errors."""
+
+    def invoke(self, ctx: click.Context):  # noqa: D401
+        try:
+            return super().invoke(ctx)
+        except CodeswitchError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="codeswitch")
+def main() -> None:
+    """Code-switched training data, hybrid-batch dual-encoder training, zero-shot retrieval evaluation.
+
+    \b
+    codeswitch generate   build code-switched / parallel training records
+    codeswitch lexicon    inspect bilingual lexicons
+    """
