@@ -1,0 +1,145 @@
+"""Dense encoders: any sentence-transformers / Hugging Face model by hub id or local path.
+
+Prefixes (as in training) are resolved in this order: the explicit ``query_prefix`` /
+``passage_prefix``; the ``query_prefix`` / ``passage_prefix`` keys of a ``train_config.json`` saved
+by ``codeswitch train`` in the model dir; the model's own sentence-transformers prompts named
+``query`` and ``passage`` (or ``document``); ``"query: "`` / ``"passage: "`` for E5 models (name
+contains ``e5``); otherwise none. Pooling is the model's own unless ``pooling`` overrides it
+(``mean``, ``cls``, ``max``, ``lasttoken``); embeddings are L2-normalised unless ``normalize`` is
+off (so inner product = cosine). CUDA and fp16 are used when available. Embeddings of a text list
+are cached on disk under ``cache_dir`` keyed by the model fingerprint, the settings and the texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from codeswitch.errors import ConfigError, DataFormatError
+
+POOLINGS = ("mean", "cls", "max", "lasttoken")
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    """How a dense model is loaded and applied (saved beside the results)."""
+
+    model: str
+    query_prefix: str | None = None
+    passage_prefix: str | None = None
+    pooling: str | None = None
+    normalize: bool = True
+    max_length: int | None = None
+    batch_size: int = 64
+    device: str | None = None
+    fp16: bool | None = None
+
+
+def _fingerprint(model: str) -> str:
+    path = Path(model)
+    if path.exists():
+        parts = [str(path.resolve())]
+        for f in sorted(p for p in path.rglob("*") if p.is_file()):
+            st = f.stat()
+            parts.append(f"{f.relative_to(path)}:{st.st_size}:{st.st_mtime_ns}")
+        return "\n".join(parts)
+    return f"hub:{model}"
+
+
+def _train_prefixes(model: str) -> tuple[str | None, str | None]:
+    cfg = Path(model) / "train_config.json"
+    if cfg.is_file():
+        try:
+            data = json.loads(cfg.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            return None, None
+        return data.get("query_prefix"), data.get("passage_prefix")
+    return None, None
+
+
+class DenseEncoder:
+    """A sentence-transformers model with prefixes, pooling, batching, progress and an embedding cache."""
+
+    def __init__(self, config: EncoderConfig, cache_dir: str | Path | None = None) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer, models
+
+        if config.pooling is not None and config.pooling not in POOLINGS:
+            raise ConfigError(f"unknown pooling {config.pooling!r}; choose one of {', '.join(POOLINGS)}")
+        device = config.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            if config.pooling:
+                word = models.Transformer(config.model, max_seq_length=config.max_length)
+                pool = models.Pooling(word.get_word_embedding_dimension(), pooling_mode=config.pooling)
+                self.model = SentenceTransformer(modules=[word, pool], device=device)
+            else:
+                self.model = SentenceTransformer(config.model, device=device)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot load model {config.model!r}: {str(exc).splitlines()[0]} "
+                              "(give a sentence-transformers/HF hub id or a local model dir)") from None
+        if config.max_length:
+            self.model.max_seq_length = config.max_length
+        if (config.fp16 if config.fp16 is not None else device.startswith("cuda")):
+            self.model.half()
+        self.config = config
+        self.device = device
+        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+        tq, tp = _train_prefixes(config.model)
+        prompts = getattr(self.model, "prompts", {}) or {}
+        e5 = "e5" in Path(config.model).name.lower() or "e5" in config.model.lower()
+        self.query_prefix = next(p for p in (config.query_prefix, tq, prompts.get("query"),
+                                             "query: " if e5 else None, "") if p is not None)
+        self.passage_prefix = next(p for p in (config.passage_prefix, tp, prompts.get("passage"),
+                                               prompts.get("document"), "passage: " if e5 else None, "")
+                                   if p is not None)
+        settings = asdict(config) | {"query_prefix": self.query_prefix, "passage_prefix": self.passage_prefix}
+        settings.pop("batch_size"), settings.pop("device")
+        self.fingerprint = hashlib.sha256(
+            (_fingerprint(config.model) + json.dumps(settings, sort_keys=True)).encode()).hexdigest()
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+
+    def encode_queries(self, texts: Sequence[str], desc: str = "queries") -> np.ndarray:
+        """float32 ``(n, dim)`` embeddings of queries (query prefix applied)."""
+        return self._encode(texts, self.query_prefix, desc)
+
+    def encode_passages(self, texts: Sequence[str], desc: str = "passages") -> np.ndarray:
+        """float32 ``(n, dim)`` embeddings of passages (passage prefix applied)."""
+        return self._encode(texts, self.passage_prefix, desc)
+
+    def _encode(self, texts: Sequence[str], prefix: str, desc: str) -> np.ndarray:
+        path = None
+        if self.cache_dir is not None:
+            h = hashlib.sha256(prefix.encode())
+            for t in texts:
+                h.update(hashlib.sha256(t.encode()).digest())
+            path = self.cache_dir / self.fingerprint[:16] / f"{h.hexdigest()[:32]}.npy"
+            if path.is_file():
+                emb = np.load(path)
+                check_dim(emb.shape[1] if emb.ndim == 2 else -1, self.dim, path, self.config.model)
+                return emb
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        emb = self.model.encode(list(texts), prompt=prefix or None, batch_size=self.config.batch_size,
+                                show_progress_bar=len(texts) > self.config.batch_size, convert_to_numpy=True,
+                                normalize_embeddings=self.config.normalize)
+        emb = np.ascontiguousarray(emb, dtype=np.float32)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".tmp.npy")
+            np.save(tmp, emb)
+            tmp.replace(path)
+        return emb
+
+
+def check_dim(found: int, expected: int, where: str | Path, model: str) -> None:
+    """Raise if cached embeddings / an index have another dimension than the encoder's output."""
+    if found != expected:
+        raise DataFormatError(
+            f"dimension mismatch: the cached index/embeddings have dimension {found} but encoder {model!r} "
+            f"outputs {expected}; they were built with another model -- delete them or use another cache dir",
+            where)

@@ -1,0 +1,120 @@
+"""``codeswitch evaluate`` as a function: one model on one or more datasets -> runs, metrics, tables, plots.
+
+Output directory (written atomically: nothing is left behind on failure)::
+
+    OUT/eval_config.json        the EvalConfig
+    OUT/runs/<dataset>/...      TREC runs (and, for LAReQA, the qrels of each setting)
+    OUT/metrics.json            every figure, with query counts
+    OUT/metrics.csv             the same, one row per (dataset, setting, language, metric)
+    OUT/metrics.md              Markdown tables
+    OUT/<dataset>.png           per-language bars of the headline metric
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from codeswitch.atomic import atomic_path, check_output
+from evaluation.bm25 import BM25Config
+from evaluation.datasets import resolve
+from evaluation.lareqa_eval import SETTINGS, evaluate_pool
+from evaluation.metrics import DEFAULT_MEASURES, evaluate_run
+from evaluation.report import slug, write_report
+from evaluation.search import IndexConfig
+from evaluation.trec_io import write_run
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """Everything that determines an evaluation's numbers (saved as ``eval_config.json``)."""
+
+    model: str
+    datasets: tuple[str, ...]
+    model_name: str | None = None
+    data_dir: str | None = None
+    langs: tuple[str, ...] = ()
+    corpus: str | None = None
+    depth: int = 1000
+    lareqa_run_depth: int = 100
+    settings: tuple[str, ...] = SETTINGS
+    cross_runs: bool = False
+    query_prefix: str | None = None
+    passage_prefix: str | None = None
+    pooling: str | None = None
+    normalize: bool = True
+    max_length: int | None = None
+    batch_size: int = 64
+    device: str | None = None
+    fp16: bool | None = None
+    index_kind: str = "flat"
+    shard_size: int = 2_000_000
+    index_dir: str | None = None
+    bm25_k1: float = 0.9
+    bm25_b: float = 0.4
+    cache_dir: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The model's name in tables (``model_name`` or the ``--model`` value)."""
+        return self.model_name or self.model
+
+
+def build_model(config: EvalConfig):
+    """BM25 for ``bm25``, else a dense encoder (hub id or path) with a FAISS index."""
+    from evaluation.retrieve import BM25Model, DenseModel
+
+    if config.model.lower() == "bm25":
+        return BM25Model(BM25Config(k1=config.bm25_k1, b=config.bm25_b))
+    from evaluation.encoders import DenseEncoder, EncoderConfig
+
+    enc = EncoderConfig(config.model, config.query_prefix, config.passage_prefix, config.pooling, config.normalize,
+                        config.max_length, config.batch_size, config.device, config.fp16)
+    return DenseModel(DenseEncoder(enc, config.cache_dir),
+                      IndexConfig(kind=config.index_kind, shard_size=config.shard_size))
+
+
+def _measures(family: str) -> tuple[str, ...]:
+    return DEFAULT_MEASURES + (("mrr@100",) if family == "mrtydi" else ())
+
+
+def evaluate(config: EvalConfig, out: Path, overwrite: bool = False, model=None) -> dict:
+    """Evaluate ``config.model`` on ``config.datasets``; write everything under ``out``; return the metrics."""
+    out = Path(out)
+    check_output(out, overwrite)
+    resolved = [resolve(d, Path(config.data_dir) if config.data_dir else None, config.langs or None,
+                        Path(config.corpus) if config.corpus else None) for d in config.datasets]
+    model = model or build_model(config)
+    results: dict = {"model": config.name, "datasets": {}}
+    with atomic_path(out) as tmp:
+        tmp.mkdir(parents=True)
+        (tmp / "eval_config.json").write_text(json.dumps(asdict(config), indent=1) + "\n", encoding="utf-8")
+        for res in resolved:
+            run_dir = tmp / "runs" / slug(res.dataset_id)
+            if res.pool is not None:
+                r = evaluate_pool(res.pool, model.lareqa_scorer(res.pool), tuple(config.settings),
+                                  run_dir=run_dir, depth=config.lareqa_run_depth, cross_runs=config.cross_runs,
+                                  tag=slug(config.name))
+                results["datasets"][res.dataset_id] = {
+                    "kind": "lareqa", "langs": list(res.pool.langs), "per_lang": r.per_lang,
+                    "summary": r.summary, "skipped_without_relevant": r.skipped,
+                    "n_candidates": len(res.pool.cand_ids), "n_questions": len(res.pool.questions)}
+                continue
+            entry = {"kind": "retrieval", "per_lang": {}}
+            for task in res.tasks:
+                index_dir = Path(config.index_dir) / slug(task.dataset_id) if config.index_dir else None
+                run = model.retrieve(task, config.depth, index_dir)
+                write_run(run, run_dir / f"{task.lang}.trec", tag=slug(config.name))
+                scores = evaluate_run(task.qrels, run, _measures(task.family))
+                entry["per_lang"][task.lang] = scores.means | {
+                    "n_queries": scores.n_queries, "n_topics": len(task.topics),
+                    "n_topics_without_qrels": sum(1 for q in task.topics if q not in task.qrels),
+                    "n_qrels_without_relevant": scores.n_without_relevant,
+                    "n_missing_from_run": scores.n_missing_from_run}
+            names = _measures(res.tasks[0].family)
+            rows = entry["per_lang"].values()
+            entry["average"] = {m: sum(r[m] for r in rows) / len(rows) for m in names}
+            results["datasets"][res.dataset_id] = entry
+        write_report(results, tmp)
+    return results

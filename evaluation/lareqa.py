@@ -1,0 +1,151 @@
+"""LAReQA data (XQuAD-R, MLQA-R): loading the per-language JSON files into one candidate pool.
+
+Layout (google-research-datasets/lareqa): one SQuAD-format ``<lang>.json`` per language whose
+paragraphs carry ``sentences`` and ``sentence_breaks``. Candidates are the sentences of every
+paragraph of every language, with ids ``<lang>_<paragraph#>_<sentence#>`` (paragraph numbers count
+through the file). A question's relevant candidates are the sentences that contain
+``answer_start``, in every language that has a question with the same ``id`` (the xling id).
+Query ids are ``<lang>_<xling id>``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from codeswitch.errors import DataFormatError
+
+XQUAD_R_LANGS = ("ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh")
+MLQA_R_LANGS = ("ar", "de", "en", "es", "hi", "vi", "zh")
+# Published sizes (LAReQA README) -- checked when the full language set is loaded.
+XQUAD_R_QUESTIONS_PER_LANG = 1190
+XQUAD_R_CANDIDATES = 13014
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question: its query id, language, xling id and text."""
+
+    qid: str
+    lang: str
+    xling_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class LareqaPool:
+    """Questions and the pooled candidate sentences of several languages.
+
+    ``answers[(lang, xling_id)]`` is the index in ``cand_ids`` of that language's answer sentence.
+    """
+
+    name: str
+    langs: tuple[str, ...]
+    questions: tuple[Question, ...]
+    cand_ids: tuple[str, ...]
+    cand_texts: tuple[str, ...]
+    cand_langs: tuple[str, ...]
+    answers: dict[tuple[str, str], int]
+
+    def candidates_of(self, lang: str | None) -> np.ndarray:
+        """Indexes of the candidates in ``lang`` (all candidates for ``None``)."""
+        if lang is None:
+            return np.arange(len(self.cand_ids))
+        return np.array([i for i, cl in enumerate(self.cand_langs) if cl == lang], dtype=np.int64)
+
+    def questions_of(self, lang: str) -> list[Question]:
+        """The questions asked in ``lang``, in file order."""
+        return [q for q in self.questions if q.lang == lang]
+
+    def relevant(self, question: Question, cand_lang: str | None) -> list[int]:
+        """Candidate indexes relevant to ``question`` within ``cand_lang`` (every language for ``None``)."""
+        langs = self.langs if cand_lang is None else (cand_lang,)
+        return [self.answers[(cl, question.xling_id)] for cl in langs if (cl, question.xling_id) in self.answers]
+
+
+def _answer_sentence(breaks: list, start: int, path: Path, where: str) -> int:
+    for i, (b, e) in enumerate(breaks):
+        if b <= start < e:
+            return i
+    for i in range(len(breaks) - 1, -1, -1):  # answer starting in the gap after a sentence
+        if breaks[i][0] <= start:
+            return i
+    raise DataFormatError(f"{where}: answer_start {start} lies outside every sentence_breaks span", path)
+
+
+def load_lang_file(path: Path, lang: str) -> tuple[list[Question], list[str], list[str], dict[str, int]]:
+    """Parse one LAReQA JSON file: questions, candidate ids and texts, xling id -> local answer index."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataFormatError("LAReQA file not found; check --data-dir", path) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataFormatError(f"not valid UTF-8 JSON ({exc})", path) from None
+    questions: list[Question] = []
+    ids: list[str] = []
+    texts: list[str] = []
+    answer: dict[str, int] = {}
+    if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
+        raise DataFormatError("expected a SQuAD-format object with a 'data' list", path)
+    p_no = 0
+    for a_no, article in enumerate(doc["data"]):
+        for paragraph in article.get("paragraphs", []):
+            where = f"data[{a_no}] paragraph {p_no}"
+            sents, breaks = paragraph.get("sentences"), paragraph.get("sentence_breaks")
+            if not isinstance(sents, list) or not isinstance(breaks, list) or len(sents) != len(breaks):
+                raise DataFormatError(
+                    f"{where}: needs 'sentences' and 'sentence_breaks' lists of equal length (LAReQA layout); "
+                    "plain SQuAD/XQuAD files lack them", path)
+            base = len(ids)
+            for s_no, sent in enumerate(sents):
+                ids.append(f"{lang}_{p_no}_{s_no}")
+                texts.append(sent)
+            for qa in paragraph.get("qas", []):
+                try:
+                    xid, text, start = qa["id"], qa["question"], qa["answers"][0]["answer_start"]
+                except (KeyError, IndexError, TypeError):
+                    raise DataFormatError(f"{where}: a question lacks id, question or answers[0].answer_start",
+                                          path) from None
+                if xid in answer:
+                    raise DataFormatError(f"{where}: question id {xid!r} appears twice", path)
+                answer[xid] = base + _answer_sentence(breaks, start, path, where)
+                questions.append(Question(f"{lang}_{xid}", lang, xid, text))
+            p_no += 1
+    return questions, ids, texts, answer
+
+
+def load_pool(name: str, directory: Path, langs: tuple[str, ...]) -> LareqaPool:
+    """Load ``<directory>/<lang>.json`` for every language into one pool (in the order of ``langs``)."""
+    questions: list[Question] = []
+    cand_ids: list[str] = []
+    cand_texts: list[str] = []
+    cand_langs: list[str] = []
+    answers: dict[tuple[str, str], int] = {}
+    for lang in langs:
+        qs, ids, texts, answer = load_lang_file(Path(directory) / f"{lang}.json", lang)
+        offset = len(cand_ids)
+        questions.extend(qs)
+        cand_ids.extend(ids)
+        cand_texts.extend(texts)
+        cand_langs.extend([lang] * len(ids))
+        answers.update({(lang, xid): offset + i for xid, i in answer.items()})
+    pool = LareqaPool(name, tuple(langs), tuple(questions), tuple(cand_ids), tuple(cand_texts),
+                      tuple(cand_langs), answers)
+    if name == "xquad-r" and tuple(langs) == XQUAD_R_LANGS:
+        _check_xquad_r(pool, directory)
+    return pool
+
+
+def _check_xquad_r(pool: LareqaPool, directory: Path) -> None:
+    for lang in pool.langs:
+        n = len(pool.questions_of(lang))
+        if n != XQUAD_R_QUESTIONS_PER_LANG:
+            raise DataFormatError(f"XQuAD-R {lang}: {n} questions, the release has "
+                                  f"{XQUAD_R_QUESTIONS_PER_LANG}; the files are incomplete or another version",
+                                  directory)
+    if len(pool.cand_ids) != XQUAD_R_CANDIDATES:
+        raise DataFormatError(f"XQuAD-R: {len(pool.cand_ids)} candidates, the release has {XQUAD_R_CANDIDATES}",
+                              directory)

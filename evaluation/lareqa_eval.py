@@ -1,0 +1,128 @@
+"""The LAReQA protocol: mono, cross and multi settings over a pooled candidate set, plus rank distance.
+
+* mono: queries in X against the candidates in X (one setting per language);
+* cross: queries in X against the candidates in Y, for every ordered pair X != Y, macro-averaged;
+* multi: queries in X against the pooled candidates of all languages; the rank distance
+  (:mod:`evaluation.bias`) is computed here.
+
+Every candidate of a setting is scored, so metrics come from the exact ranks of the relevant
+candidates (:func:`evaluation.metrics.relevant_ranks`; ties by docid descending, as trec_eval).
+mAP is trec_eval's AP over the full ranking (= LAReQA's ``mean_avg_prec_at_k`` with k=None);
+``recall@k`` is relevant-in-top-k / relevant (in multi, a query has one relevant per language, so
+recall@1 is at most 1/|languages|). Per-setting figures are means over that setting's questions;
+the summary macro-averages over languages (mono, multi) or language pairs (cross). A question
+without a relevant candidate in a setting (MLQA-R questions exist in only 2-4 languages) is left out
+of that setting and counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from evaluation.bias import macro_rank_distance, rank_distance
+from evaluation.lareqa import LareqaPool, Question
+from evaluation.metrics import metrics_from_ranks, relevant_ranks
+from evaluation.trec_io import format_score, write_qrels
+
+SETTINGS = ("mono", "cross", "multi")
+# score(questions, cand_lang) -> float32 (len(questions), len(pool.candidates_of(cand_lang)))
+Scorer = Callable[[list[Question], "str | None"], np.ndarray]
+
+
+@dataclass
+class LareqaResult:
+    """Metric means per setting and language (pair), and macro averages per setting."""
+
+    per_lang: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # setting -> key -> metric
+    summary: dict[str, dict[str, float]] = field(default_factory=dict)  # setting -> metric -> macro mean
+    skipped: dict[str, int] = field(default_factory=dict)  # setting -> questions without a relevant candidate
+
+
+def _order_key(ids: tuple[str, ...]) -> np.ndarray:
+    key = np.empty(len(ids), dtype=np.int64)
+    key[np.argsort(np.array(ids, dtype=object), kind="stable")] = np.arange(len(ids))
+    return key
+
+
+def _ranks(scores: np.ndarray, okey: np.ndarray, rel: np.ndarray, block: int = 32) -> np.ndarray:
+    out = np.zeros(rel.shape, dtype=np.int64)
+    step = max(1, block * 11 // max(1, rel.shape[1]))
+    for i in range(0, len(scores), step):
+        out[i:i + step] = relevant_ranks(scores[i:i + step], okey, rel[i:i + step])
+    return out
+
+
+def _write_run(fh, qs: list[Question], scores: np.ndarray, ids: np.ndarray, okey: np.ndarray, depth: int,
+               tag: str) -> None:
+    for qi, q in enumerate(qs):
+        s = scores[qi]
+        order = np.lexsort((-okey, -s))[:depth]
+        fh.writelines(f"{q.qid} Q0 {ids[j]} {r} {format_score(s[j])} {tag}\n" for r, j in enumerate(order, 1))
+
+
+def evaluate_pool(pool: LareqaPool, scorer: Scorer, settings: tuple[str, ...] = SETTINGS,
+                  cutoffs: tuple[int, ...] = (1, 10), run_dir: Path | None = None, depth: int = 100,
+                  cross_runs: bool = False, tag: str = "codeswitch") -> LareqaResult:
+    """Run the LAReQA settings over ``pool`` with ``scorer``; optionally write TREC runs and qrels.
+
+    Runs go to ``run_dir/<setting>.<qlang>[-<clang>].trec`` (top ``depth`` per question; cross
+    runs only with ``cross_runs``), qrels to ``run_dir/<setting>.<qlang>[-<clang>].qrels``.
+    """
+    result = LareqaResult()
+    ids_all = np.array(pool.cand_ids, dtype=object)
+    okey_all = _order_key(pool.cand_ids)
+    pairs = []
+    for ql in pool.langs:
+        for cl in pool.langs:
+            kind = "mono" if ql == cl else "cross"
+            if kind in settings:
+                pairs.append((ql, cl))
+        if "multi" in settings:
+            pairs.append((ql, None))
+    per_multi_rd: dict[str, np.ndarray] = {}
+    for ql, cl in tqdm(pairs, desc=f"{pool.name} settings", unit="setting"):
+        setting = "multi" if cl is None else ("mono" if ql == cl else "cross")
+        key = ql if setting != "cross" else f"{ql}-{cl}"
+        cand = pool.candidates_of(cl)
+        pos = np.full(len(pool.cand_ids), -1, dtype=np.int64)
+        pos[cand] = np.arange(len(cand))
+        qs = [q for q in pool.questions_of(ql) if pool.relevant(q, cl)]
+        result.skipped[setting] = result.skipped.get(setting, 0) + len(pool.questions_of(ql)) - len(qs)
+        if not qs:
+            continue
+        width = max(len(pool.relevant(q, cl)) for q in qs)
+        rel = np.full((len(qs), width), -1, dtype=np.int64)
+        for i, q in enumerate(qs):
+            r = pos[pool.relevant(q, cl)]
+            rel[i, :len(r)] = r
+        scores = np.asarray(scorer(qs, cl), dtype=np.float32)
+        if scores.shape != (len(qs), len(cand)):
+            raise ValueError(f"scorer returned {scores.shape}, expected {(len(qs), len(cand))}")
+        okey = okey_all[cand]
+        ranks = _ranks(scores, okey, rel)
+        per_query = metrics_from_ranks(ranks, cutoffs)
+        means = {m: float(v.mean()) for m, v in per_query.items() if m != "mrr"}
+        means["n_queries"] = len(qs)
+        if setting == "multi":
+            per_multi_rd[ql] = rank_distance(ranks)
+            means["rank_distance"] = float(per_multi_rd[ql].mean())
+        result.per_lang.setdefault(setting, {})[key] = means
+        if run_dir is not None and (setting != "cross" or cross_runs):
+            run_dir.mkdir(parents=True, exist_ok=True)
+            with open(run_dir / f"{setting}.{key}.trec", "w", encoding="utf-8") as fh:
+                _write_run(fh, qs, scores, ids_all[cand], okey, depth, tag)
+            write_qrels({q.qid: {pool.cand_ids[j]: 1 for j in pool.relevant(q, cl)} for q in qs},
+                        run_dir / f"{setting}.{key}.qrels")
+    for setting, table in result.per_lang.items():
+        names = [m for m in next(iter(table.values())) if m != "n_queries"]
+        result.summary[setting] = {m: float(np.mean([row[m] for row in table.values()])) for m in names}
+        result.summary[setting]["n_settings"] = len(table)
+    if per_multi_rd:
+        _, macro = macro_rank_distance(per_multi_rd)
+        result.summary["multi"]["rank_distance"] = macro
+    return result

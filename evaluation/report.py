@@ -1,0 +1,151 @@
+"""Result files of one evaluation: JSON, CSV (long format), Markdown tables and a PNG per dataset."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from codeswitch.languages import LOW_RESOURCE
+
+LOW_NOTE = f"Languages marked * are the low-resource set ({', '.join(LOW_RESOURCE)})."
+LAREQA_COLS = (("mono", "map"), ("cross", "map"), ("multi", "map"), ("multi", "recall@1"), ("multi", "recall@10"),
+               ("multi", "rank_distance"))
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a dataset id or model name (``miracl/sw/dev`` -> ``miracl-sw-dev``)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text.strip("/")).strip("-") or "x"
+
+
+def mark(lang: str) -> str:
+    """``sw`` -> ``sw*`` for the low-resource set."""
+    return f"{lang}*" if lang in LOW_RESOURCE else lang
+
+
+def lareqa_by_query_lang(entry: dict) -> dict[str, dict[str, float]]:
+    """Per query language: mono, cross (mean over candidate languages) and multi figures."""
+    out: dict[str, dict[str, float]] = {}
+    per = entry["per_lang"]
+    for lang in entry["langs"]:
+        row: dict[str, float] = {}
+        for setting, metric in LAREQA_COLS:
+            table = per.get(setting, {})
+            if setting == "cross":
+                vals = [v[metric] for k, v in table.items() if k.split("-")[0] == lang]
+                if vals:
+                    row[f"{setting} {metric}"] = float(np.mean(vals))
+            elif lang in table and metric in table[lang]:
+                row[f"{setting} {metric}"] = table[lang][metric]
+        out[lang] = row
+    return out
+
+
+def _csv_rows(results: dict) -> list[list]:
+    rows = []
+    for ds, entry in results["datasets"].items():
+        if entry["kind"] == "lareqa":
+            for setting, table in entry["per_lang"].items():
+                for key, metrics in table.items():
+                    rows += [[results["model"], ds, setting, key, m, v] for m, v in metrics.items()]
+            for setting, metrics in entry["summary"].items():
+                rows += [[results["model"], ds, setting, "macro", m, v] for m, v in metrics.items()]
+        else:
+            for lang, metrics in entry["per_lang"].items():
+                rows += [[results["model"], ds, "", lang, m, v] for m, v in metrics.items()]
+            rows += [[results["model"], ds, "", "average", m, v] for m, v in entry["average"].items()]
+    return rows
+
+
+def _fmt(v: float | int) -> str:
+    if isinstance(v, int):
+        return str(v)
+    return f"{v:.1f}" if abs(v) >= 10 else f"{v:.4f}"
+
+
+def markdown(results: dict) -> str:
+    """Markdown tables for every dataset of one model's results."""
+    parts = [f"# Results: {results['model']}\n"]
+    for ds, entry in results["datasets"].items():
+        if entry["kind"] == "lareqa":
+            rows = lareqa_by_query_lang(entry)
+            cols = [f"{s} {m}" for s, m in LAREQA_COLS if any(f"{s} {m}" in r for r in rows.values())]
+            parts.append(f"## {ds}\n\n| query lang | " + " | ".join(cols) + " |\n|---|" + "---:|" * len(cols))
+            for lang, row in rows.items():
+                parts.append(f"| {mark(lang)} | " + " | ".join(_fmt(row[c]) if c in row else "" for c in cols) + " |")
+            macro = {f"{s} {m}": entry["summary"].get(s, {}).get(m) for s, m in LAREQA_COLS}
+            parts.append("| **macro avg** | " + " | ".join(
+                _fmt(macro[c]) if macro.get(c) is not None else "" for c in cols) + " |")
+            parts.append(f"\n{entry['n_questions']} questions, {entry['n_candidates']} candidates. cross = mean over "
+                         "candidate languages of the query language (the macro row averages all ordered pairs); "
+                         "mAP = trec_eval AP over the full ranking; recall@k = relevant in top k / relevant; "
+                         "rank distance = max - min rank of the parallel answers in multi (lower is better). "
+                         f"Questions without a relevant candidate, left out: {entry['skipped_without_relevant']}. "
+                         + LOW_NOTE + "\n")
+        else:
+            names = list(entry["average"])
+            counts = ["n_queries", "n_topics_without_qrels"]
+            parts.append(f"## {ds}\n\n| lang | " + " | ".join(names + counts) + " |\n|---|"
+                         + "---:|" * (len(names) + len(counts)))
+            for lang, m in entry["per_lang"].items():
+                parts.append(f"| {mark(lang)} | " + " | ".join(_fmt(m[n]) for n in names + counts) + " |")
+            parts.append("| **average** | " + " | ".join(_fmt(entry["average"][n]) for n in names)
+                         + " |" + " |" * len(counts))
+            parts.append("\nnDCG@10 = trec_eval -c -M 100 ndcg_cut.10; recall@100 = -c recall.100; mrr@k = -c -M k "
+                         "recip_rank; averages over the queries in the qrels (-c). " + LOW_NOTE + "\n")
+    return "\n".join(parts) + "\n"
+
+
+def headline(entry: dict) -> tuple[str, dict[str, float]]:
+    """The metric plotted for a dataset and its per-language values."""
+    if entry["kind"] == "lareqa":
+        return "multi map", {k: v["map"] for k, v in entry["per_lang"].get("multi", entry["per_lang"].get(
+            "mono", {})).items()}
+    metric = "ndcg@10" if "ndcg@10" in entry["average"] else next(iter(entry["average"]))
+    return metric, {lang: m[metric] for lang, m in entry["per_lang"].items()}
+
+
+def bar_plot(series: dict[str, dict[str, float]], title: str, ylabel: str, path: Path) -> Path:
+    """Grouped bars: one group per language, one bar per series (model or setting)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    langs = sorted({lang for s in series.values() for lang in s})
+    width = 0.8 / max(1, len(series))
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.6 * len(langs) * max(1, len(series)) + 2), 3.5))
+    for i, (name, values) in enumerate(series.items()):
+        x = np.arange(len(langs)) + i * width
+        ax.bar(x, [values.get(lang, 0.0) for lang in langs], width, label=name)
+    ax.set_xticks(np.arange(len(langs)) + width * (len(series) - 1) / 2, [mark(lang) for lang in langs])
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def write_report(results: dict, out: Path) -> None:
+    """Write metrics.json, metrics.csv, metrics.md and one PNG per dataset into ``out``."""
+    (out / "metrics.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    with open(out / "metrics.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["model", "dataset", "setting", "lang", "metric", "value"])
+        writer.writerows(_csv_rows(results))
+    (out / "metrics.md").write_text(markdown(results), encoding="utf-8")
+    for ds, entry in results["datasets"].items():
+        if entry["kind"] == "lareqa":
+            rows = lareqa_by_query_lang(entry)
+            series = {s: {lang: r[f"{s} map"] for lang, r in rows.items() if f"{s} map" in r}
+                      for s in ("mono", "cross", "multi")}
+            series = {k: v for k, v in series.items() if v}
+            bar_plot(series, f"{ds}: {results['model']} ({LOW_NOTE[:-1]})", "mAP", out / f"{slug(ds)}.png")
+        else:
+            metric, values = headline(entry)
+            bar_plot({results["model"]: values}, f"{ds}: {results['model']}", metric, out / f"{slug(ds)}.png")
