@@ -1,0 +1,95 @@
+"""``codeswitch train``: fine-tune a dual encoder on generated Example records with hybrid batching."""
+
+from __future__ import annotations
+
+import click
+
+from training.config import DEVICES, POOLINGS, PRECISIONS
+from training.sampler import LANGUAGE_SAMPLING, MODES
+
+
+@click.command("train", context_settings={"show_default": True})
+@click.option("--data", required=True, type=click.Path(), help="Example records: JSONL, Parquet or save_to_disk dir.")
+@click.option("--model", required=True,
+              help="Starting encoder: Hugging Face id or local path (HF or sentence-transformers).")
+@click.option("--out", required=True, type=click.Path(), help="Output sentence-transformers model directory.")
+@click.option("--batching", type=click.Choice(MODES), default="hybrid",
+              help="mono: one language per batch; cross: query lang != passage lang; hybrid: mono with "
+                   "probability alpha else cross; random: plain shuffle.")
+@click.option("--alpha", type=float, default=0.5, help="Probability that a hybrid batch is mono.")
+@click.option("--language-sampling", type=click.Choice(LANGUAGE_SAMPLING), default="uniform",
+              help="Language of a mono batch: uniform over languages, or by data size.")
+@click.option("--mono-languages", default="", help="Comma-separated languages for mono batches (default: all).")
+@click.option("--batch-size", type=int, default=32, help="Pairs per batch per device (in-batch negatives).")
+@click.option("--epochs", type=float, default=1.0, help="Epochs (ignored with --max-steps).")
+@click.option("--max-steps", type=int, default=-1, help="Stop after this many optimizer steps (> 0).")
+@click.option("--seed", type=int, default=13, help="Seed for sampling, initialisation and dropout.")
+@click.option("--lr", "learning_rate", type=float, default=3e-5, help="Peak learning rate (AdamW).")
+@click.option("--warmup", "warmup_ratio", type=float, default=0.1, help="Fraction of steps of linear warm-up.")
+@click.option("--weight-decay", type=float, default=0.01)
+@click.option("--max-query-length", type=int, default=64, help="Query truncation, in tokens.")
+@click.option("--max-passage-length", type=int, default=256, help="Passage (and negative) truncation, in tokens.")
+@click.option("--query-prefix", default="", help='Prepended to queries (e5: "query: ").')
+@click.option("--passage-prefix", default="", help='Prepended to passages and negatives (e5: "passage: ").')
+@click.option("--pooling", type=click.Choice(POOLINGS), default="auto",
+              help="auto keeps the model's pooling (mean for a plain HF encoder).")
+@click.option("--loss-scale", type=float, default=20.0, help="Cosine-similarity scale (1/temperature).")
+@click.option("--symmetric/--no-symmetric", default=False, help="Add the passage->query InfoNCE term.")
+@click.option("--hard-negatives", type=int, default=0, help="Use the first N `negatives` of every record.")
+@click.option("--cached/--no-cached", default=False, help="GradCache: batches larger than memory allows.")
+@click.option("--mini-batch-size", type=int, default=32, help="Chunk size for --cached.")
+@click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", help="fp16 needs CUDA.")
+@click.option("--device", type=click.Choice(DEVICES), default="auto")
+@click.option("--gradient-accumulation", type=int, default=1, help="Batches per optimizer step.")
+@click.option("--val-fraction", type=float, default=0.0,
+              help="Hold out this fraction of pair_ids for validation loss (0: none).")
+@click.option("--eval-steps", type=int, default=100, help="Validation loss every N steps.")
+@click.option("--early-stopping", type=int, default=0,
+              help="Stop after N evaluations without better validation loss (0: off); keeps the best model.")
+@click.option("--save-steps", type=int, default=500, help="Checkpoint every N steps.")
+@click.option("--save-total-limit", type=int, default=2, help="Checkpoints kept.")
+@click.option("--logging-steps", type=int, default=10)
+@click.option("--checkpoint-dir", type=click.Path(), default=None, help="Default: <out>.checkpoints")
+@click.option("--keep-checkpoints", is_flag=True, help="Keep checkpoints after success.")
+@click.option("--resume", is_flag=True, help="Continue the interrupted run from its last checkpoint.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out and its checkpoints.")
+def train(resume: bool, overwrite: bool, mono_languages: str, **options) -> None:
+    """Fine-tune a shared dual encoder with in-batch-negative InfoNCE and hybrid mono/cross batching.
+
+    \b
+    Records with query_lang == passage_lang feed mono batches (code-switched records count by their
+    matrix languages); the others feed cross batches. No batch holds two records of one pair_id.
+    The output dir loads with SentenceTransformer(OUT) and holds train_config.json, data_stats.json,
+    batch_mix.json (realised mono/cross and language mix) and train_log.json.
+
+    \b
+    Example:
+      codeswitch train --data gen.jsonl --model intfloat/multilingual-e5-small \\
+        --query-prefix "query: " --passage-prefix "passage: " --batching hybrid --alpha 0.5 \\
+        --batch-size 32 --epochs 1 --seed 13 --out models/e5-hybrid
+    Multi-GPU: torchrun --nproc_per_node 4 -m training.cli --data ... (same options).
+    """
+    from training.config import TrainConfig
+    from training.trainer import train as run_train
+
+    langs = tuple(x.strip() for x in mono_languages.split(",") if x.strip())
+    config = TrainConfig(mono_languages=langs, **options)
+    out = run_train(config, resume=resume, overwrite=overwrite)
+    click.echo(f"model written to {out} (train_config.json, data_stats.json, batch_mix.json, train_log.json)")
+
+
+def _main() -> None:
+    """Entry point for ``torchrun -m training.cli``: the command with one-line errors."""
+    from codeswitch.errors import CodeswitchError
+
+    try:
+        train(standalone_mode=False)
+    except CodeswitchError as exc:
+        raise SystemExit(f"Error: {exc}") from None
+    except click.ClickException as exc:
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+
+
+if __name__ == "__main__":
+    _main()
