@@ -31,3 +31,9 @@ def main() -> None:
     codeswitch generate   build code-switched / parallel training records
     codeswitch lexicon    inspect bilingual lexicons
     """
+
+from codeswitch.generate_cli import generate_cmd  # noqa: E402
+from codeswitch.lexicon_cli import lexicon_group  # noqa: E402
+
+main.add_command(generate_cmd)
+main.add_command(lexicon_group)
