@@ -40,7 +40,7 @@ class BM25Index:
         self.config = config
         self.size = len(texts)
         self._bm25 = bm25s.BM25(k1=config.k1, b=config.b, method=config.method)
-        self._bm25.index([analyze(t, lang) for t, lang in zip(texts, langs)], show_progress=False)
+        self._bm25.index([analyze(t, lang) for t, lang in zip(texts, langs, strict=True)], show_progress=False)
 
     def scores(self, query: str, lang: str) -> np.ndarray:
         """float32 BM25 score of every document for ``query`` (zeros if it has no word token)."""
@@ -52,6 +52,6 @@ class BM25Index:
     def score_many(self, queries: Sequence[str], langs: Sequence[str]) -> np.ndarray:
         """``(len(queries), size)`` float32 scores."""
         out = np.zeros((len(queries), self.size), dtype=np.float32)
-        for i, (q, lang) in enumerate(zip(queries, langs)):
+        for i, (q, lang) in enumerate(zip(queries, langs, strict=True)):
             out[i] = self.scores(q, lang)
         return out

@@ -88,7 +88,8 @@ class DenseEncoder:
             self.model.half()
         self.config = config
         self.device = device
-        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(get_dim() or 0)
         tq, tp = _train_prefixes(config.model)
         prompts = getattr(self.model, "prompts", {}) or {}
         e5 = "e5" in Path(config.model).name.lower() or "e5" in config.model.lower()

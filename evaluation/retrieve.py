@@ -119,4 +119,4 @@ class DenseModel:
         qids = list(task.topics)
         q_emb = self.encoder.encode_queries([task.topics[q] for q in qids], desc=f"{task.dataset_id} queries")
         hits = index.search(q_emb, k)
-        return {qid: dict(rows) for qid, rows in zip(qids, hits)}
+        return {qid: dict(rows) for qid, rows in zip(qids, hits, strict=True)}

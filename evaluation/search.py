@@ -120,10 +120,10 @@ class DenseIndex:
         check_dim(queries.shape[1], self.dim, self.index_dir or "index", self.model)
         q = np.ascontiguousarray(queries, dtype=np.float32)
         pooled: list[list[tuple[str, float]]] = [[] for _ in range(len(q))]
-        for shard, ids in zip(self._shards, self._docids):
+        for shard, ids in zip(self._shards, self._docids, strict=True):
             index = faiss.read_index(str(shard)) if isinstance(shard, Path) else shard
-            for qi, (d_row, i_row) in enumerate(zip(*self._search_shard(index, q, k, len(ids)))):
-                pooled[qi].extend((ids[i], float(s)) for s, i in zip(d_row, i_row) if i >= 0)
+            for qi, (d_row, i_row) in enumerate(zip(*self._search_shard(index, q, k, len(ids)), strict=True)):
+                pooled[qi].extend((ids[i], float(s)) for s, i in zip(d_row, i_row, strict=True) if i >= 0)
         return [sorted(rows, key=lambda r: (r[1], r[0]), reverse=True)[:k] for rows in pooled]
 
     def _search_shard(self, index, q: np.ndarray, k: int, n: int) -> tuple[list, list]:

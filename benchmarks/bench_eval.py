@@ -1,0 +1,97 @@
+"""Benchmark + end-to-end figures for the evaluator on real XQuAD-R (not run by CI; takes minutes on CPU).
+
+    python benchmarks/bench_eval.py [--data-dir ../shared/data] [--e5 /root/.cache/e5-small]
+
+Runs BM25 and multilingual-e5-small ("query: "/"passage: " prefixes) through the full LAReQA protocol
+(mono / cross / multi mAP, R@1, R@10, rank distance) and measures encoding throughput and FAISS search
+time on this machine. Writes benchmarks/results/eval_xquad_r.json and .md (plus each model's
+metrics.md and runs under benchmarks/results/eval_runs/, which are not committed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from evaluation.datasets import resolve  # noqa: E402
+from evaluation.evaluate import EvalConfig, build_model, evaluate  # noqa: E402
+from evaluation.search import DenseIndex  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", default=str(REPO.parent / "shared" / "data"))
+    ap.add_argument("--e5", default="/root/.cache/e5-small")
+    ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
+    args = ap.parse_args()
+    out = Path(args.out)
+    runs = out / "eval_runs"
+    import torch
+
+    report: dict = {"machine": {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+                                "python": platform.python_version(), "torch": torch.__version__,
+                                "cuda": torch.cuda.is_available()}, "models": {}}
+    pool = resolve("xquad-r", Path(args.data_dir)).pool
+    for name, model in (("bm25", "bm25"), ("multilingual-e5-small", args.e5)):
+        cfg = EvalConfig(model=model, model_name=name, datasets=("xquad-r",), data_dir=args.data_dir,
+                         batch_size=64)
+        built = build_model(cfg)
+        timing: dict = {}
+        if name != "bm25":
+            enc = built.encoder
+            t = time.perf_counter()
+            c_emb = enc.encode_passages(list(pool.cand_texts))
+            timing["encode_candidates_s"] = time.perf_counter() - t
+            timing["candidates_per_s"] = len(pool.cand_texts) / timing["encode_candidates_s"]
+            t = time.perf_counter()
+            q_emb = enc.encode_queries([q.text for q in pool.questions])
+            timing["encode_questions_s"] = time.perf_counter() - t
+            timing["questions_per_s"] = len(pool.questions) / timing["encode_questions_s"]
+            index = DenseIndex(enc.dim)
+            t = time.perf_counter()
+            index.add_shard(list(pool.cand_ids), c_emb)
+            timing["faiss_flat_build_s"] = time.perf_counter() - t
+            t = time.perf_counter()
+            index.search(q_emb, 100)
+            timing["faiss_flat_search_top100_all_questions_s"] = time.perf_counter() - t
+            timing["dim"] = enc.dim
+        t = time.perf_counter()
+        res = evaluate(cfg, runs / name, overwrite=True, model=built)
+        timing["full_protocol_s (encode+score+rank+write runs)"] = time.perf_counter() - t
+        entry = res["datasets"]["xquad-r"]
+        report["models"][name] = {"summary": entry["summary"], "timing": timing,
+                                  "multi_rank_distance_per_lang": {k: v["rank_distance"]
+                                                                   for k, v in entry["per_lang"]["multi"].items()}}
+        print(name, json.dumps(entry["summary"], indent=1), timing, flush=True)
+    report["n_questions"], report["n_candidates"] = len(pool.questions), len(pool.cand_ids)
+    (out / "eval_xquad_r.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    lines = ["# XQuAD-R end to end (real data, CPU)", "",
+             f"{report['n_questions']} questions, {report['n_candidates']} candidates, 11 languages. "
+             f"Machine: {report['machine']}.", "",
+             "| model | mono mAP | cross mAP | multi mAP | multi R@1 | multi R@10 | rank distance |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, m in report["models"].items():
+        s = m["summary"]
+        lines.append(f"| {name} | {s['mono']['map']:.4f} | {s['cross']['map']:.4f} | {s['multi']['map']:.4f} | "
+                     f"{s['multi']['recall@1']:.4f} | {s['multi']['recall@10']:.4f} | "
+                     f"{s['multi']['rank_distance']:.1f} |")
+    lines += ["", "| timing | value |", "|---|---:|"]
+    for name, m in report["models"].items():
+        lines += [f"| {name}: {k} | {v:.2f} |" for k, v in m["timing"].items() if isinstance(v, float)]
+    (out / "eval_xquad_r.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    _ = np
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""``codeswitch compare``: several models on the same datasets -> one table per (dataset, metric).
+
+Each table has a row per model and a column per language plus the average (and the average over
+the low-resource languages present, sw yo te bn hi th by default, marked *). Cells of every
+non-baseline row carry the difference to the baseline row in brackets.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from codeswitch.atomic import atomic_path, check_output
+from codeswitch.errors import ConfigError
+from codeswitch.languages import LOW_RESOURCE
+from evaluation.evaluate import EvalConfig, evaluate
+from evaluation.report import LOW_NOTE, bar_plot, lareqa_by_query_lang, mark, slug
+
+# (dataset kind/family) -> metrics tabulated; LAReQA metrics are "setting metric"
+TABLE_METRICS = {"miracl": ("ndcg@10", "recall@100"), "mrtydi": ("mrr@100", "recall@100"),
+                 "lareqa": ("mono map", "cross map", "multi map", "multi rank_distance")}
+
+
+def _tables(results: list[dict]) -> dict[tuple[str, str], dict[str, dict[str, float]]]:
+    """(group, metric) -> model -> lang -> value; MIRACL/Mr.TyDi languages of one split share a group."""
+    tables: dict[tuple[str, str], dict[str, dict[str, float]]] = {}
+    for res in results:
+        for ds, entry in res["datasets"].items():
+            if entry["kind"] == "lareqa":
+                rows = lareqa_by_query_lang(entry)
+                for metric in TABLE_METRICS["lareqa"]:
+                    vals = {lang: r[metric] for lang, r in rows.items() if metric in r}
+                    if vals:
+                        tables.setdefault((ds, metric), {}).setdefault(res["model"], {}).update(vals)
+            else:
+                family, *_, split = ds.split("/")
+                for metric in TABLE_METRICS[family]:
+                    vals = {lang: m[metric] for lang, m in entry["per_lang"].items()}
+                    tables.setdefault((f"{family}/{split}", metric), {}).setdefault(res["model"], {}).update(vals)
+    return tables
+
+
+def _averages(values: dict[str, float], langs: list[str]) -> dict[str, float]:
+    out = {"avg": float(np.mean([values[lang] for lang in langs if lang in values]))}
+    low = [lang for lang in langs if lang in LOW_RESOURCE and lang in values]
+    if low:
+        out["low-res avg"] = float(np.mean([values[lang] for lang in low]))
+    return out
+
+
+def comparison_markdown(tables: dict, baseline: str) -> tuple[str, list[list]]:
+    """Markdown for all tables and the CSV rows (with deltas to the baseline)."""
+    parts, rows = [f"# Comparison (baseline: {baseline})\n", LOW_NOTE + "\n"], []
+    for (group, metric), by_model in tables.items():
+        langs = sorted({lang for v in by_model.values() for lang in v})
+        base_vals = by_model.get(baseline, {})
+        base = base_vals | _averages(base_vals, langs) if base_vals else {}
+        cols = langs + list(_averages(next(iter(by_model.values())), langs))
+        parts.append(f"## {group} -- {metric}\n\n| model | " + " | ".join(mark(c) for c in cols) + " |\n|---|"
+                     + "---:|" * len(cols))
+        for model, vals in by_model.items():
+            full = vals | _averages(vals, langs)
+            cells = []
+            for c in cols:
+                if c not in full:
+                    cells.append("")
+                    continue
+                delta = full[c] - base[c] if model != baseline and c in base else None
+                cells.append(f"{full[c]:.4f}" if abs(full[c]) < 10 else f"{full[c]:.1f}")
+                if delta is not None:
+                    cells[-1] += f" ({delta:+.4f})" if abs(full[c]) < 10 else f" ({delta:+.1f})"
+                rows.append([group, metric, model, c, full[c], delta if delta is not None else ""])
+            parts.append(f"| {'**' + model + '**' if model == baseline else model} | " + " | ".join(cells) + " |")
+        parts.append("")
+    return "\n".join(parts) + "\n", rows
+
+
+def compare(models: list[str], base: EvalConfig, out: Path, baseline: str | None = None,
+            overwrite: bool = False, reuse: bool = False) -> dict:
+    """Evaluate every model (into ``out/<model>``) and write ``comparison.{md,csv,json}`` and PNGs."""
+    if not models:
+        raise ConfigError("give at least one --model")
+    baseline = baseline or models[0]
+    if baseline not in models:
+        raise ConfigError(f"--baseline {baseline!r} is not one of the --model values: {', '.join(models)}")
+    out = Path(out)
+    check_output(out / "comparison.md", overwrite or reuse)
+    results = []
+    for model in models:
+        sub = out / slug(model)
+        if reuse and (sub / "metrics.json").is_file():
+            results.append(json.loads((sub / "metrics.json").read_text(encoding="utf-8")))
+        else:
+            results.append(evaluate(replace(base, model=model, model_name=model), sub, overwrite=True))
+    tables = _tables(results)
+    text, rows = comparison_markdown(tables, baseline)
+    with atomic_path(out / "comparison.md") as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    with atomic_path(out / "comparison.csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["group", "metric", "model", "column", "value", "delta_vs_baseline"], *rows])
+    with atomic_path(out / "comparison.json") as tmp:
+        tmp.write_text(json.dumps({"baseline": baseline, "low_resource": list(LOW_RESOURCE),
+                                   "tables": {f"{g} | {m}": v for (g, m), v in tables.items()}}, indent=1),
+                       encoding="utf-8")
+    for (group, metric), by_model in tables.items():
+        bar_plot(by_model, f"{group}: {metric}", metric, out / f"compare-{slug(group)}-{slug(metric)}.png")
+    return {"baseline": baseline, "tables": tables}
