@@ -34,18 +34,24 @@ def open_text(path: str | Path) -> io.TextIOBase:
 
 
 def _lines(path: str | Path) -> Iterator[tuple[int, str]]:
-    with open_text(path) as fh:
-        lineno = 0
-        try:
-            for lineno, line in enumerate(fh, 1):  # noqa: B007
-                line = line.rstrip("\r\n")
+    path = Path(path)
+    if not path.is_file():
+        raise DataFormatError("file not found; check the path or --data-dir", path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    lineno = 0
+    try:
+        with opener(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):  # noqa: B007
+                try:
+                    line = raw.decode("utf-8").rstrip("\r\n")
+                except UnicodeDecodeError as exc:
+                    raise DataFormatError(f"not UTF-8 text ({exc.reason}); re-encode the file as UTF-8", path,
+                                          lineno) from None
                 if line.strip():
                     yield lineno, line
-        except UnicodeDecodeError as exc:
-            raise DataFormatError(f"not UTF-8 text ({exc.reason}); re-encode the file as UTF-8", path,
-                                  lineno + 1) from None
-        except (OSError, EOFError) as exc:
-            raise DataFormatError(f"cannot read ({exc}); the file may be truncated or not gzip", path) from None
+    except (OSError, EOFError) as exc:
+        raise DataFormatError(f"cannot read after line {lineno} ({exc}); the file may be truncated or not gzip",
+                              path) from None
 
 
 def read_topics(path: str | Path) -> Topics:

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import pytrec_eval
+
+from codeswitch.errors import DataFormatError
+from evaluation.datasets import resolve
+from evaluation.lareqa import LareqaPool, load_pool
+from evaluation.lareqa_eval import evaluate_pool
+from evaluation.retrieve import BM25Model, DenseModel
+from evaluation.trec_io import ranked, read_qrels, read_run
+from tests.evaluation.helpers import KeywordEncoder, lareqa_file
+
+
+def _slice(pool: LareqaPool, n_paragraphs: int) -> LareqaPool:
+    keep = [i for i, c in enumerate(pool.cand_ids) if int(c.split("_")[1]) < n_paragraphs]
+    new_index = {old: new for new, old in enumerate(keep)}
+    answers = {k: new_index[v] for k, v in pool.answers.items() if v in new_index}
+    questions = tuple(q for q in pool.questions if (q.lang, q.xling_id) in answers)
+    return LareqaPool(pool.name + "-slice", pool.langs, questions, tuple(pool.cand_ids[i] for i in keep),
+                      tuple(pool.cand_texts[i] for i in keep), tuple(pool.cand_langs[i] for i in keep), answers)
+
+
+def test_xquad_r_real_counts(shared_data):
+    pool = resolve("xquad-r", shared_data).pool
+    assert len(pool.cand_ids) == 13014 and len(pool.questions) == 11 * 1190
+    assert {lang: len(pool.candidates_of(lang)) for lang in ("en", "th")} == {"en": 1180, "th": 852}
+    q = pool.questions_of("de")[0]
+    assert len(pool.relevant(q, None)) == 11  # one answer sentence per language
+
+
+def test_bm25_real_xquad_r_slice_equals_pytrec_eval(shared_data, tmp_path):
+    pool = _slice(resolve("xquad-r", shared_data, langs=("en", "de", "zh")).pool, 12)
+    res = evaluate_pool(pool, BM25Model().lareqa_scorer(pool), ("mono", "multi"), cutoffs=(1, 10),
+                        run_dir=tmp_path, depth=10**6)
+    for setting, key in (("mono", "de"), ("mono", "zh"), ("multi", "en"), ("multi", "zh")):
+        qrels = read_qrels(tmp_path / f"{setting}.{key}.qrels")
+        run = read_run(tmp_path / f"{setting}.{key}.trec")
+        ref = pytrec_eval.RelevanceEvaluator(qrels, {"map", "recall.1", "recall.10"}).evaluate(run)
+        ours = res.per_lang[setting][key]
+        assert ours["n_queries"] == len(qrels) > 30
+        for mine, theirs in (("map", "map"), ("recall@1", "recall_1"), ("recall@10", "recall_10")):
+            assert ours[mine] == pytest.approx(np.mean([ref[q][theirs] for q in qrels]), abs=1e-12)
+        if setting == "multi":  # rank distance recomputed from the run file in trec_eval order
+            dists = []
+            for q, rel in qrels.items():
+                order = [d for d, _ in ranked(run[q])]
+                r = [order.index(d) + 1 for d in rel]
+                dists.append(max(r) - min(r))
+            assert ours["rank_distance"] == pytest.approx(np.mean(dists))
+    # BM25 ties a lot across languages: make sure this test exercised ties
+    run = read_run(tmp_path / "multi.en.trec")
+    assert any(len(set(docs.values())) < len(docs) for docs in run.values())
+
+
+def test_mlqa_r_layout_and_dense_protocol(tmp_path):
+    # MLQA-R is not in shared/data: a small file in the LAReQA layout; question b exists in en+de only.
+    lareqa_file(tmp_path / "en.json", "en", [(["Paris is in France.", "Dogs bark."], [("a", "where is paris", 0),
+                                                                                     ("b", "what do dogs do", 1)])])
+    lareqa_file(tmp_path / "de.json", "de", [(["Paris liegt in Frankreich.", "Hunde bellen."],
+                                              [("a", "wo liegt paris", 0), ("b", "was tun hunde", 1)])])
+    lareqa_file(tmp_path / "es.json", "es", [(["Paris esta en Francia."], [("a", "donde esta paris", 0)])])
+    pool = resolve("mlqa-r", tmp_path, langs=("en", "de", "es")).pool
+    assert pool.cand_ids == ("en_0_0", "en_0_1", "de_0_0", "de_0_1", "es_0_0")
+    assert pool.relevant(pool.questions_of("en")[1], None) == [1, 3]
+    res = evaluate_pool(pool, DenseModel(KeywordEncoder()).lareqa_scorer(pool))
+    assert res.skipped["cross"] == 2  # b has no answer in es (asked from en and de)
+    assert res.per_lang["mono"]["en"]["map"] == 1.0  # keyword overlap finds both English answers
+    assert set(res.per_lang["cross"]) == {f"{a}-{b}" for a in ("en", "de", "es") for b in ("en", "de", "es") if a != b}
+    assert res.summary["multi"]["rank_distance"] >= 0
+
+
+def test_lareqa_bad_files(tmp_path):
+    (tmp_path / "en.json").write_text('{"data": [{"paragraphs": [{"context": "x", "qas": []}]}]}')
+    with pytest.raises(DataFormatError, match=r"en.json: data\[0\] paragraph 0: needs 'sentences'"):
+        load_pool("mlqa-r", tmp_path, ("en",))
+    (tmp_path / "en.json").write_text("{not json")
+    with pytest.raises(DataFormatError, match="not valid UTF-8 JSON"):
+        load_pool("mlqa-r", tmp_path, ("en",))
