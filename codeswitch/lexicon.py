@@ -22,7 +22,7 @@ from pathlib import Path
 
 from codeswitch.errors import ConfigError, DataFormatError
 from codeswitch.languages import LANGUAGES, NAME_TO_CODE, check_lang
-from codeswitch.tokenize import get_tokenizer
+from codeswitch.tokenize import backend_for, get_tokenizer
 
 POLICIES = ("first", "frequent", "random")
 _PAIR_IN_NAME = re.compile(r"(?<![a-z])([a-z]{2,3})[-_]([a-z]{2,3})(?![a-z])")
@@ -137,9 +137,10 @@ class Lexicon:
         else:
             self.table = {k: tuple(v) for k, v in counts.items()}
         tok = get_tokenizer(src_lang, tokenizer)
+        fast = backend_for(src_lang, tokenizer) == "fast"  # there a plain alphanumeric key is one token
         self.max_tokens, self.phrase_starts = 1, set()
         for key in self.table:
-            if " " in key or not key.isalnum():
+            if not fast or " " in key or not key.isalnum():
                 toks = tok(key)
                 if len(toks) > 1:
                     self.max_tokens = max(self.max_tokens, len(toks))

@@ -1,0 +1,132 @@
+"""Switching semantics: offsets, real rates near p, phrases longest-first, case, multilingual draws."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from codeswitch.errors import ConfigError
+from codeswitch.lexicon import Lexicon, parse_spec
+from codeswitch.switch import SwitchConfig, Switcher, restore_case, rng_for
+
+
+def _lex(pairs, tgt="de"):
+    return Lexicon([(s, t, 1.0) for s, t in pairs], "en", tgt, f"en-{tgt}")
+
+
+@pytest.fixture(scope="module")
+def squad_texts(shared_data):
+    path = shared_data / "squad/squad-v2.0-dev.demo-pairs.en.jsonl"
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    return [r["passage"] for r in rows[::3]] + [r["question"] for r in rows]
+
+
+@pytest.fixture(scope="module")
+def muse_de(shared_data):
+    return Lexicon.load(parse_spec(str(shared_data / "muse-full/en-de.txt"), "en"))
+
+
+def _check_offsets(original, out, hits):
+    for start, end, source, _ in hits:
+        assert out[start:end] != "" and source in original
+    # removing the replacements and putting the sources back gives the input again
+    rebuilt, pos = [], 0
+    for start, end, source, _ in hits:
+        rebuilt.append(out[pos:start])
+        rebuilt.append(source)
+        pos = end
+    rebuilt.append(out[pos:])
+    assert "".join(rebuilt) == original
+
+
+def test_offsets_and_rate_on_real_text(squad_texts, muse_de):
+    sw = Switcher([muse_de], "en", SwitchConfig(ratio=0.5))
+    for i, text in enumerate(squad_texts):
+        out, hits = sw.switch(text, "passage", rng_for(13, str(i)))
+        _check_offsets(text, out, hits)
+        for start, end, source, lang in hits:
+            assert lang == "de"
+            assert out[start:end].lower() in {t.lower() for t in muse_de.translations(source)}
+    c = sw.counts
+    rate = c[("passage", "*", "switched")] / c[("passage", "*", "covered")]
+    assert c[("passage", "*", "covered")] > 10000
+    assert 0.48 < rate < 0.52
+    assert c[("passage", "*", "covered")] < c[("passage", "*", "tokens")]
+
+
+@pytest.mark.parametrize("p", [0.0, 1.0])
+def test_extreme_ratios(p):
+    sw = Switcher([_lex([("house", "Haus"), ("red", "rot")])], "en", SwitchConfig(ratio=p))
+    out, hits = sw.switch("A red house.", "query", rng_for(1, "x"))
+    assert out == ("A rot Haus." if p == 1.0 else "A red house.")
+    assert len(hits) == (2 if p == 1.0 else 0)
+
+
+def test_longest_phrase_first_and_case_restored():
+    lex = _lex([("new", "neu"), ("new york", "New York City"), ("york", "Jork"), ("usa", "Vereinigte Staaten")])
+    sw = Switcher([lex], "en", SwitchConfig(ratio=1.0))
+    text = "New   York is in the USA; new york too."
+    out, hits = sw.switch(text, "passage", rng_for(1, "x"))
+    assert out == "New York City is in the VEREINIGTE STAATEN; New York City too."
+    assert [h[2] for h in hits] == ["New   York", "USA", "new york"]
+    _check_offsets(text, out, hits)
+
+
+def test_restore_case():
+    assert restore_case("House", "haus") == "Haus"
+    assert restore_case("HOUSE", "haus") == "HAUS"
+    assert restore_case("house", "Haus") == "Haus"
+
+
+def test_multilingual_draws():
+    de, sw_ = _lex([("house", "Haus"), ("tree", "Baum")]), _lex([("house", "nyumba")], "sw")
+    text = " ".join(["house tree"] * 2000)
+    for draw in ("all", "covering"):
+        s = Switcher([de, sw_], "en", SwitchConfig(ratio=0.5, draw=draw))
+        s.switch(text, "passage", rng_for(3, draw))
+        c = s.counts
+        tree_rate = c.get(("passage", "de", "switched"), 0) - c.get(("passage", "sw", "switched"), 0)
+        covered = c[("passage", "*", "covered")]
+        rate = c[("passage", "*", "switched")] / covered
+        # all: "tree" only has de, drawn half the time -> 0.5 * (0.5 * 1 + 0.5 * 0.5) = 0.375
+        assert rate == pytest.approx(0.375 if draw == "all" else 0.5, abs=0.03), (draw, tree_rate)
+        assert c[("passage", "sw", "covered")] == 2000
+
+
+def test_sentence_ratio_switches_whole_sentences_only():
+    lex = _lex([("house", "Haus")])
+    s = Switcher([lex], "en", SwitchConfig(ratio=1.0, sentence_ratio=0.5))
+    out, _ = s.switch(" ".join(["house house."] * 400), "passage", rng_for(1, "s"))
+    sentences = [x.strip() for x in out.split(".") if x.strip()]
+    assert set(sentences) == {"house house", "Haus Haus"}
+    assert 0.4 < sentences.count("Haus Haus") / len(sentences) < 0.6
+
+
+def test_deterministic_per_record():
+    lex = _lex([("house", "Haus"), ("red", "rot"), ("big", "groß")])
+    a = Switcher([lex], "en", SwitchConfig(policy="random"))
+    b = Switcher([lex], "en", SwitchConfig(policy="random"))
+    text = "big red house " * 50
+    assert a.switch(text, "q", rng_for(5, "id1")) == b.switch(text, "q", rng_for(5, "id1"))
+    assert a.switch(text, "q", rng_for(5, "id1")) != a.switch(text, "q", rng_for(5, "id2"))
+
+
+def test_generic_tokenizer_path_matches_fast_path(squad_texts, muse_de):
+    fast = Switcher([muse_de], "en", SwitchConfig(tokenizer="fast"))
+    chars = Switcher([muse_de], "en", SwitchConfig(tokenizer="chars"))
+    for i, text in enumerate(squad_texts[:40]):
+        assert fast.switch(text, "p", rng_for(1, str(i))) == chars.switch(text, "p", rng_for(1, str(i)))
+
+
+def test_thai_source_maximal_matching():
+    lex = Lexicon([("ภาษา", "language", 1.0), ("ไทย", "Thai", 1.0)], "th", "en", "th-en")
+    s = Switcher([lex], "th", SwitchConfig(ratio=1.0))
+    out, hits = s.switch("ภาษาไทย", "query", rng_for(1, "t"))
+    assert out == "languageThai" and [h[2] for h in hits] == ["ภาษา", "ไทย"]
+
+
+@pytest.mark.parametrize("ratio", [-0.1, 1.5])
+def test_ratio_outside_unit_interval(ratio):
+    with pytest.raises(ConfigError, match=r"--ratio must be in \[0, 1\], found"):
+        SwitchConfig(ratio=ratio)
