@@ -37,3 +37,9 @@ from codeswitch.lexicon_cli import lexicon_group  # noqa: E402
 
 main.add_command(generate_cmd)
 main.add_command(lexicon_group)
+
+from evaluation.cli import check_scores_cmd, compare_cmd, evaluate_cmd  # noqa: E402
+
+main.add_command(evaluate_cmd)
+main.add_command(compare_cmd)
+main.add_command(check_scores_cmd)
