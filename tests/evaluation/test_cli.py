@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from codeswitch.cli import main
+from evaluation.evaluate import EvalConfig, evaluate
+from evaluation.retrieve import DenseModel
+from evaluation.trec_io import read_run
+from tests.evaluation.helpers import KeywordEncoder, write_miracl
+
+
+def _run(args):
+    return CliRunner().invoke(main, args, catch_exceptions=False)
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_evaluate_bm25_miracl_release_layout(tmp_path, gz):
+    data = write_miracl(tmp_path / "data", gz=gz)
+    out = tmp_path / "out"
+    r = _run(["evaluate", "--model", "bm25", "--dataset", "miracl/sw/dev", "--data-dir", str(data), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    m = json.loads((out / "metrics.json").read_text())["datasets"]["miracl/sw/dev"]["per_lang"]["sw"]
+    assert m["n_topics_without_qrels"] == 1 and m["n_queries"] == 3  # q4 has no judgments: counted, not averaged
+    assert m["ndcg@10"] == pytest.approx(1.0) and m["mrr@10"] == pytest.approx(1.0)
+    for f in ("metrics.csv", "metrics.md", "miracl-sw-dev.png", "eval_config.json", "runs/miracl-sw-dev/sw.trec"):
+        assert (out / f).is_file(), f
+    assert "sw*" in (out / "metrics.md").read_text()
+    run = read_run(out / "runs" / "miracl-sw-dev" / "sw.trec")
+    assert next(iter(run["q1"])) == "1#0"
+    r = _run(["evaluate", "--model", "bm25", "--dataset", "miracl/sw/dev", "--data-dir", str(data), "--out", str(out)])
+    assert r.exit_code == 1 and "exists; pass --overwrite" in r.output
+
+
+def test_bad_inputs_one_line_errors(tmp_path):
+    data = write_miracl(tmp_path / "data")
+    (data / "qrels" / "qrels.miracl-v1.0-sw-dev.tsv").write_text("q1 Q0 1#0 1\nq2 Q0 4#0\n")
+    out = tmp_path / "out"
+    r = _run(["evaluate", "--model", "bm25", "--dataset", "miracl/sw/dev", "--data-dir", str(data), "--out", str(out)])
+    assert r.exit_code == 1 and r.output.count("\n") == 1
+    assert "qrels.miracl-v1.0-sw-dev.tsv:2: expected TREC qrels" in r.output and not out.exists()
+    r = _run(["evaluate", "--model", "bm25", "--dataset", "miracl/sw/dv", "--out", str(out)])
+    assert r.exit_code == 1 and "did you mean miracl/sw/dev" in r.output
+    r = _run(["evaluate", "--model", "bm25", "--dataset", "xquad-r", "--langs", "en,klingon", "--out", str(out)])
+    assert r.exit_code == 1 and "language 'klingon' is not in xquad-r" in r.output
+
+
+def test_dense_corpus_path_and_compare_and_check(tmp_path):
+    data = write_miracl(tmp_path / "data")
+    cfg = EvalConfig(model="keyword", datasets=("miracl/sw/dev",), data_dir=str(data), depth=3)
+    res = evaluate(cfg, tmp_path / "kw", model=DenseModel(KeywordEncoder()))
+    sw = res["datasets"]["miracl/sw/dev"]["per_lang"]["sw"]
+    assert sw["recall@100"] == 1.0 and sw["n_queries"] == 3
+    assert all(len(v) == 3 for v in read_run(tmp_path / "kw" / "runs" / "miracl-sw-dev" / "sw.trec").values())
+    # compare: bm25 vs the keyword model (reused from its results dir)
+    cmp_dir = tmp_path / "cmp"
+    (cmp_dir / "keyword").mkdir(parents=True)
+    (cmp_dir / "keyword" / "metrics.json").write_text((tmp_path / "kw" / "metrics.json").read_text())
+    r = _run(["compare", "--model", "bm25", "--model", "keyword", "--baseline", "bm25", "--reuse",
+              "--dataset", "miracl/sw/dev", "--data-dir", str(data), "--out", str(cmp_dir)])
+    assert r.exit_code == 0, r.output
+    md = (cmp_dir / "comparison.md").read_text()
+    assert "## miracl/dev -- ndcg@10" in md and "| model | sw* | avg | low-res avg |" in md
+    assert "(+0.0000)" in md or "(-" in md
+    assert (cmp_dir / "compare-miracl-dev-ndcg-10.png").is_file()
+    # reproduction check: expected scores in a YAML, one figure off
+    exp = tmp_path / "exp.yaml"
+    exp.write_text("entries:\n  - {model: bm25, dataset: miracl/dev, metric: ndcg@10, values: {sw: 1.0}}\n"
+                   "  - {model: keyword, dataset: miracl/dev, metric: recall@100, tolerance: 0.01, values: {sw: 0.5}}\n"
+                   "  - {model: paper, dataset: miracl/dev, metric: ndcg@10, reference: true, values: {sw: 0.3}}\n")
+    r = CliRunner().invoke(main, ["check-scores", str(cmp_dir), "--expected", str(exp)])
+    assert r.exit_code == 1 and "| bm25 | miracl/dev | ndcg@10 | sw | 1.0000 | 1.0000 | +0.0000 |" in r.output
+    assert "FAIL" in r.output and "reference" in r.output and "1/2 reproducible figures" in r.output
+
+
+def test_tiny_xlmr_dense_cache_and_dimension_mismatch(tmp_path, tiny_xlmr):
+    data = write_miracl(tmp_path / "data", gz=False)
+    args = ["evaluate", "--model", str(tiny_xlmr), "--dataset", "miracl/sw/dev", "--data-dir", str(data),
+            "--cache-dir", str(tmp_path / "cache"), "--index-dir", str(tmp_path / "index"), "--depth", "5"]
+    r = _run(args + ["--out", str(tmp_path / "o1")])
+    assert r.exit_code == 0, r.output
+    assert list((tmp_path / "cache").rglob("*.npy")) and (tmp_path / "index" / "miracl-sw-dev" / "index.json").is_file()
+    r2 = _run(args + ["--out", str(tmp_path / "o2")])  # cached embeddings + saved index: same run
+    assert (tmp_path / "o1" / "runs" / "miracl-sw-dev" / "sw.trec").read_text() == \
+        (tmp_path / "o2" / "runs" / "miracl-sw-dev" / "sw.trec").read_text() and r2.exit_code == 0
+    meta = tmp_path / "index" / "miracl-sw-dev" / "index.json"
+    meta.write_text(meta.read_text().replace('"dim": 32', '"dim": 48').replace('"dim": 64', '"dim": 48'))
+    r3 = CliRunner().invoke(main, args + ["--out", str(tmp_path / "o3")])
+    assert r3.exit_code == 1 and "dimension mismatch" in r3.output and "has dimension 48" not in r3.output
+    assert "have dimension 48 but encoder" in r3.output
+    for npy in (tmp_path / "cache").rglob("*.npy"):
+        np.save(npy, np.zeros((2, 7), dtype=np.float32))
+    r4 = CliRunner().invoke(main, args[:-4] + ["--out", str(tmp_path / "o4")])
+    assert r4.exit_code == 1 and "have dimension 7 but encoder" in r4.output
