@@ -44,6 +44,7 @@ class Prepared:
 def prepare(config: TrainConfig, resume: bool = False, overwrite: bool = False) -> Prepared:
     """Validate options, output directory and data; build the samplers. Cheap: no model is loaded."""
     config.validate()
+    device_flags(config)
     _check_output(config, resume, overwrite)
     data = load_train_data(config.data, config.hard_negatives)
     train_data, val_data = split_by_pair(data, config.val_fraction, config.seed)
@@ -123,7 +124,8 @@ def build_loss(model, config: TrainConfig):
     return losses.MultipleNegativesRankingLoss(model, **kwargs)
 
 
-def _device_flags(config: TrainConfig) -> dict[str, Any]:
+def device_flags(config: TrainConfig) -> dict[str, Any]:
+    """Trainer flags for ``device``/``precision``; raises :class:`ConfigError` for impossible combinations."""
     import torch
 
     cuda = torch.cuda.is_available()
@@ -189,7 +191,7 @@ def _make_trainer(prep: Prepared, model, extra_callbacks: list | None):
         dataloader_drop_last=True,
         report_to="none",
         prompts=prompts or None,
-        **_device_flags(config),
+        **device_flags(config),
     )
     callbacks = list(extra_callbacks or [])
     if config.early_stopping:
