@@ -1,0 +1,249 @@
+"""Word alignment of parallel text with eflomal: priors trained once, chunks aligned in parallel.
+
+Tokens are exactly :func:`codeswitch.tokenize.tokenize` tokens of each text, punctuation
+included (so index ``i`` in a Pharaoh link ``i-j`` is the ``i``-th element of
+``tokenize(text, lang)``, the same tokens the switcher uses). Links are 0-based
+``(source_index, target_index)`` pairs, written as Pharaoh ``i-j`` lines.
+
+eflomal runs forward (source -> target) and reverse; :func:`symmetrize` combines them by
+intersection, union or grow-diag-final-and. Aligning a large corpus chunk by chunk without
+shared statistics biases the result, so :func:`align_corpus` first aligns up to
+``prior_sentences`` pairs, turns that alignment into Dirichlet priors (eflomal's
+``calculate_priors``) and reuses those priors for every chunk. eflomal seeds its sampler from
+``/dev/urandom`` and has no seed option: links can differ slightly between runs; everything
+downstream of a saved alignment is deterministic.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from codeswitch.errors import ConfigError, DataFormatError
+from codeswitch.tokenize import Token, tokenize
+
+Link = tuple[int, int]
+SYMMETRIZATIONS = ("grow-diag-final-and", "intersect", "union", "forward", "reverse")
+
+
+@dataclass(frozen=True, slots=True)
+class AlignConfig:
+    """Settings of one alignment run (saved beside its outputs as ``align_config.json``).
+
+    Attributes:
+        symmetrize: how forward and reverse links are combined for the main output.
+        model: eflomal model (1 IBM1, 2 HMM, 3 HMM + fertility).
+        chunk_size: sentence pairs per eflomal call in the second pass.
+        prior_sentences: sentence pairs (the first ones) aligned once to train the priors; 0 = no priors.
+        workers: chunks aligned concurrently (each is an eflomal process).
+        n_samplers: independent samplers per eflomal run.
+        rel_iterations: eflomal iterations relative to its default (which grows as the corpus shrinks).
+        backend: ``eflomal``, or ``simalign`` (embeddings of ``model_path``).
+        model_path: local dir / hub id of a multilingual encoder for ``simalign``.
+        layer: hidden layer used by ``simalign``.
+    """
+
+    symmetrize: str = "grow-diag-final-and"
+    model: int = 3
+    chunk_size: int = 20000
+    prior_sentences: int = 200000
+    workers: int = 1
+    n_samplers: int = 3
+    rel_iterations: float = 1.0
+    backend: str = "eflomal"
+    model_path: str | None = None
+    layer: int = 8
+
+
+def alignment_tokens(text: str, lang: str, where: str = "<text>") -> list[Token]:
+    """Tokens of ``text`` used for alignment; raises if there are none.
+
+    Raises:
+        DataFormatError: for a text with no tokens (empty or whitespace only).
+    """
+    toks = tokenize(text, lang)
+    if not toks:
+        raise DataFormatError(
+            f"text {text[:40]!r} in {lang} has no tokens and cannot be aligned; drop the pair or fix the text", where
+        )
+    return toks
+
+
+def eflomal_line(tokens: Sequence[Token]) -> str:
+    """Space-joined token texts as eflomal reads them (whitespace inside a token becomes ``_``)."""
+    return " ".join("_".join(t.text.split()) or "_" for t in tokens)
+
+
+# --------------------------------------------------------------------------- Pharaoh I/O
+
+
+def format_pharaoh(links: Iterable[Link]) -> str:
+    """``i-j`` links, sorted, space separated."""
+    return " ".join(f"{i}-{j}" for i, j in sorted(links))
+
+
+def parse_pharaoh(line: str, n_src: int, n_tgt: int, path: str | Path = "<alignment>", lineno: int = 0) -> list[Link]:
+    """Parse one Pharaoh line and check every index against the sentence lengths.
+
+    Raises:
+        DataFormatError: for a malformed link or an index at or beyond the sentence length.
+    """
+    links = []
+    for tok in line.split():
+        i_s, sep, j_s = tok.partition("-")
+        if not sep or not i_s.isdigit() or not j_s.isdigit():
+            raise DataFormatError(f"link {tok!r} is not Pharaoh 'i-j' (0-based integers); fix the file", path, lineno)
+        i, j = int(i_s), int(j_s)
+        if i >= n_src or j >= n_tgt:
+            raise DataFormatError(
+                f"link {tok!r} exceeds the sentence length ({n_src} source, {n_tgt} target tokens); the alignment "
+                "does not match the text — re-run `codeswitch align` on this text",
+                path, lineno,
+            )
+        links.append((i, j))
+    return links
+
+
+# --------------------------------------------------------------------------- symmetrisation
+
+
+def symmetrize(fwd: Iterable[Link], rev: Iterable[Link], method: str = "grow-diag-final-and") -> list[Link]:
+    """Combine forward and reverse links (both as ``(source, target)`` pairs).
+
+    ``grow-diag-final-and`` (Koehn et al. 2005): start from the intersection, repeatedly add
+    union links that neighbour (incl. diagonally) a chosen link and cover a word not yet
+    aligned on either side, then add union links whose source *and* target are both unaligned.
+    """
+    f, r = set(fwd), set(rev)
+    if method == "forward":
+        return sorted(f)
+    if method == "reverse":
+        return sorted(r)
+    if method == "intersect":
+        return sorted(f & r)
+    if method == "union":
+        return sorted(f | r)
+    if method != "grow-diag-final-and":
+        raise ConfigError(f"--symmetrize must be one of {', '.join(SYMMETRIZATIONS)}, found {method!r}")
+    union = f | r
+    chosen = set(f & r)
+    src_done = {i for i, _ in chosen}
+    tgt_done = {j for _, j in chosen}
+    neighbours = [(-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)]
+    added = True
+    while added:
+        added = False
+        for i, j in sorted(chosen):
+            for di, dj in neighbours:
+                cand = (i + di, j + dj)
+                if cand in union and cand not in chosen and (cand[0] not in src_done or cand[1] not in tgt_done):
+                    chosen.add(cand)
+                    src_done.add(cand[0])
+                    tgt_done.add(cand[1])
+                    added = True
+    for cand in sorted(union - chosen):
+        if cand[0] not in src_done and cand[1] not in tgt_done:
+            chosen.add(cand)
+            src_done.add(cand[0])
+            tgt_done.add(cand[1])
+    return sorted(chosen)
+
+
+# --------------------------------------------------------------------------- eflomal
+
+
+def _read_links(path: Path) -> list[list[Link]]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        out.append([tuple(map(int, x.split("-"))) for x in line.split()])  # type: ignore[misc]
+    return out
+
+
+def eflomal_align(
+    src_lines: Sequence[str], tgt_lines: Sequence[str], config: AlignConfig, priors: Sequence[str] | None = None
+) -> tuple[list[list[Link]], list[list[Link]]]:
+    """Run eflomal once on token lines; returns forward and reverse links per pair.
+
+    Reverse links are returned as ``(source, target)`` pairs like the forward ones.
+    """
+    import eflomal
+
+    aligner = eflomal.Aligner(
+        model=config.model, n_samplers=config.n_samplers, rel_iterations=config.rel_iterations
+    )
+    with tempfile.TemporaryDirectory(prefix="codeswitch-eflomal-") as tmp:
+        fwd_p, rev_p = Path(tmp) / "fwd", Path(tmp) / "rev"
+        aligner.align(
+            list(src_lines), list(tgt_lines), links_filename_fwd=str(fwd_p), links_filename_rev=str(rev_p),
+            priors_input=list(priors) if priors else None, quiet=True,
+        )
+        fwd, rev = _read_links(fwd_p), _read_links(rev_p)
+    if len(fwd) != len(src_lines) or len(rev) != len(src_lines):
+        raise DataFormatError(f"eflomal returned {len(fwd)} alignments for {len(src_lines)} sentence pairs")
+    return fwd, rev
+
+
+def train_priors(src_lines: Sequence[str], tgt_lines: Sequence[str], config: AlignConfig) -> list[str]:
+    """Align ``src_lines``/``tgt_lines`` once and turn the links into eflomal prior lines."""
+    import io
+
+    import eflomal
+
+    fwd, rev = eflomal_align(src_lines, tgt_lines, config)
+    counts = eflomal.calculate_priors(
+        src_lines, tgt_lines, [format_pharaoh(x) for x in fwd], [format_pharaoh(x) for x in rev]
+    )
+    buf = io.StringIO()
+    eflomal.write_priors(buf, *counts)
+    return buf.getvalue().splitlines()
+
+
+def align_corpus(
+    pairs: Iterable[tuple[str, str]], config: AlignConfig, progress: bool = False
+) -> Iterator[tuple[list[Link], list[Link]]]:
+    """Stream ``(forward, reverse)`` links for each ``(src_line, tgt_line)`` of eflomal token lines.
+
+    The first ``config.prior_sentences`` pairs train priors once; then chunks of
+    ``config.chunk_size`` pairs are aligned with those priors, ``config.workers`` at a time,
+    and yielded in input order.
+    """
+    if config.chunk_size < 1 or config.workers < 1:
+        raise ConfigError("--chunk-size and --workers must be >= 1")
+    it = iter(pairs)
+    head = list(itertools.islice(it, config.prior_sentences)) if config.prior_sentences > 0 else []
+    priors = None
+    if head:
+        priors = train_priors([s for s, _ in head], [t for _, t in head], config)
+    stream = itertools.chain(head, it)
+    chunks = iter(lambda: list(itertools.islice(stream, config.chunk_size)), [])
+
+    def work(chunk: list[tuple[str, str]]):
+        return eflomal_align([s for s, _ in chunk], [t for _, t in chunk], config, priors)
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(unit="pairs", desc="align")
+    with ThreadPoolExecutor(max_workers=config.workers) as pool:
+        pending = []
+        for chunk in chunks:
+            pending.append((len(chunk), pool.submit(work, chunk)))
+            while len(pending) > config.workers:
+                yield from _drain(pending.pop(0), bar)
+        while pending:
+            yield from _drain(pending.pop(0), bar)
+    if bar is not None:
+        bar.close()
+
+
+def _drain(entry, bar) -> Iterator[tuple[list[Link], list[Link]]]:
+    n, fut = entry
+    fwd, rev = fut.result()
+    if bar is not None:
+        bar.update(n)
+    yield from zip(fwd, rev, strict=True)

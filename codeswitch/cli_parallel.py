@@ -1,0 +1,123 @@
+"""Commands for parallel text: ``codeswitch align`` and ``codeswitch lexicon induce``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from codeswitch.align import SYMMETRIZATIONS, AlignConfig
+from codeswitch.atomic import check_output
+from codeswitch.errors import ConfigError
+
+
+def _lang_of(spec_lang: str | None, option: str | None, path: Path) -> str:
+    from codeswitch.languages import check_lang
+    from codeswitch.pairs import lang_from_name
+
+    if spec_lang:
+        return spec_lang
+    if option:
+        return check_lang(option)
+    return lang_from_name(path)
+
+
+@click.command("align")
+@click.argument("source")
+@click.argument("target")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("--src-lang", default=None, help="Source language (default: from LANG=PATH or the file name).")
+@click.option("--tgt-lang", default=None, help="Target language (default: from LANG=PATH or the file name).")
+@click.option("--symmetrize", type=click.Choice(SYMMETRIZATIONS), default="grow-diag-final-and", show_default=True,
+              help="Recorded as the main symmetrisation; every one is written anyway.")
+@click.option("--backend", type=click.Choice(["eflomal", "simalign"]), default="eflomal", show_default=True)
+@click.option("--model", "model_path", default=None, help="simalign: multilingual encoder dir or hub id.")
+@click.option("--layer", default=8, show_default=True, help="simalign: hidden layer to embed with.")
+@click.option("--chunk-size", default=20000, show_default=True, help="Sentence pairs per eflomal run.")
+@click.option("--prior-sentences", default=200000, show_default=True,
+              help="Pairs aligned once to train the priors shared by all chunks (0: no priors).")
+@click.option("--rel-iterations", default=1.0, show_default=True, help="eflomal iterations relative to its default.")
+@click.option("--workers", default=1, show_default=True, help="Chunks aligned concurrently.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def align(source, target, out, src_lang, tgt_lang, symmetrize, backend, model_path, layer, chunk_size,
+          prior_sentences, rel_iterations, workers, overwrite, progress) -> None:
+    """Word-align parallel text with eflomal (forward + reverse, symmetrised), Pharaoh output.
+
+    SOURCE and TARGET are [LANG=]PATH: two SQuAD-format files (XQuAD, LAReQA; questions and
+    paragraphs are aligned, matched by question id) or two plain text files with one sentence
+    per line. Tokens are `codeswitch.tokenize` tokens, punctuation included; link i-j joins the
+    i-th source and j-th target token (0-based).
+
+    \b
+    codeswitch align ../shared/data/xquad/xquad.en.json ../shared/data/xquad/xquad.de.json --out aligned-en-de
+
+    Writes OUT/pairs.jsonl, src.tok, tgt.tok, forward/reverse/intersect/grow-diag-final-and.align,
+    align_config.json and align_stats.json.
+    """
+    from codeswitch.bitext import read_line_pairs, units_from_items, write_alignment_dir
+    from codeswitch.pairs import parse_lang_path, read_parallel
+
+    check_output(out, overwrite)
+    if backend == "simalign" and not model_path:
+        raise ConfigError("--backend simalign needs --model (a local multilingual encoder dir or hub id)")
+    config = AlignConfig(symmetrize=symmetrize, chunk_size=chunk_size, prior_sentences=prior_sentences,
+                         workers=workers, rel_iterations=rel_iterations, backend=backend, model_path=model_path,
+                         layer=layer)
+    s_lang, s_path = parse_lang_path(source)
+    t_lang, t_path = parse_lang_path(target)
+    for p in (s_path, t_path):
+        if not p.exists():
+            raise ConfigError(f"{p}: no such file; check the SOURCE/TARGET paths")
+    sl, tl = _lang_of(s_lang, src_lang, s_path), _lang_of(t_lang, tgt_lang, t_path)
+    if sl == tl:
+        raise ConfigError(f"source and target are both {sl}; give two different languages")
+    if s_path.suffix == ".json" and t_path.suffix == ".json":
+        items = read_parallel([f"{sl}={s_path}", f"{tl}={t_path}"])
+        pairs = list(units_from_items(items, sl, tl))
+    else:
+        pairs = read_line_pairs(s_path, t_path, sl, tl)
+    stats = write_alignment_dir(out, pairs, config, progress=progress, source=f"{s_path}, {t_path}")
+    click.echo(f"aligned {stats['pairs']} sentence pairs ({sl}-{tl}) in {stats['seconds']} s "
+               f"({stats['pairs_per_second']} pairs/s) -> {out}")
+
+
+@click.command("induce")
+@click.argument("aligned", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="MUSE lexicon to write.")
+@click.option("--scores", type=click.Path(path_type=Path), default=None, help="Also write counts/probabilities TSV.")
+@click.option("--symmetrize", type=click.Choice(SYMMETRIZATIONS), default="grow-diag-final-and", show_default=True)
+@click.option("--min-count", default=2, show_default=True, help="Minimum link count of a pair.")
+@click.option("--min-prob", default=0.05, show_default=True, help="Minimum p(tgt|src).")
+@click.option("--min-reverse-prob", default=0.0, show_default=True, help="Minimum p(src|tgt).")
+@click.option("--top-k", default=3, show_default=True, help="Translations kept per source word.")
+@click.option("--gold", type=click.Path(path_type=Path), default=None,
+              help="MUSE gold dictionary: report precision@1 on covered source words and coverage.")
+@click.option("--overwrite", is_flag=True)
+def induce(aligned, out, scores, symmetrize, min_count, min_prob, min_reverse_prob, top_k, gold, overwrite) -> None:
+    """Induce a bilingual lexicon (MUSE format) from alignment directories of `codeswitch align`.
+
+    \b
+    codeswitch lexicon induce aligned-en-de --out en-de.induced.txt \\
+        --gold ../shared/data/muse-splits/en-de.5000-6500.txt
+    """
+    from codeswitch.bitext import read_alignment_dir
+    from codeswitch.induce import InduceConfig, count_links, precision_at_1, read_muse_gold, write_lexicon
+    from codeswitch.induce import induce as run_induce
+
+    check_output(out, overwrite)
+    config = InduceConfig(min_count=min_count, min_prob=min_prob, min_reverse_prob=min_reverse_prob, top_k=top_k,
+                          symmetrize=symmetrize)
+    config.check()
+    gold_dict = read_muse_gold(gold) if gold is not None else None
+    counts = None
+    for d in aligned:
+        c = count_links(read_alignment_dir(d, symmetrize))
+        counts = c if counts is None else counts + c
+    entries = run_induce(counts, config)
+    write_lexicon(entries, out, config, scores)
+    n_src = len({e.src for e in entries})
+    click.echo(f"{len(entries)} entries for {n_src} source words -> {out}")
+    if gold_dict is not None:
+        click.echo(json.dumps(precision_at_1(entries, gold_dict)))
