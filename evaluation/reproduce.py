@@ -66,8 +66,8 @@ def load_results(results_dir: Path) -> list[dict]:
 def dataset_in(result: dict, dataset: str) -> bool:
     """Whether one model's results cover ``dataset`` (an id or a ``family/split`` group)."""
     for ds in result["datasets"]:
-        family, *_, split = ds.split("/")
-        if dataset in (ds, f"{family}/{split}"):
+        parts = ds.split("/")
+        if dataset == ds or (len(parts) == 3 and dataset == f"{parts[0]}/{parts[2]}"):
             return True
     return False
 

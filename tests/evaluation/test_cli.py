@@ -95,3 +95,20 @@ def test_tiny_xlmr_dense_cache_and_dimension_mismatch(tmp_path, tiny_xlmr):
         np.save(npy, np.zeros((2, 7), dtype=np.float32))
     r4 = CliRunner().invoke(main, args[:-4] + ["--out", str(tmp_path / "o4")])
     assert r4.exit_code == 1 and "have dimension 7 but encoder" in r4.output
+
+
+def test_check_scores_lareqa_entries(tmp_path):
+    res = {"model": "bm25", "datasets": {"xquad-r": {
+        "kind": "lareqa", "langs": ["en", "de"],
+        "per_lang": {"multi": {"en": {"map": 0.5, "rank_distance": 3.0}, "de": {"map": 0.25, "rank_distance": 5.0}}},
+        "summary": {"multi": {"map": 0.375, "rank_distance": 4.0}}}}}
+    (tmp_path / "metrics.json").write_text(json.dumps(res))
+    exp = tmp_path / "e.yaml"
+    exp.write_text("entries:\n  - {model: bm25, dataset: xquad-r, metric: multi map,"
+                   " values: {macro: 0.375, de: 0.25}}\n"
+                   "  - {model: x (paper), dataset: xquad-r, metric: multi rank_distance, reference: true,"
+                   " values: {macro: 286.6}}\n")
+    r = CliRunner().invoke(main, ["check-scores", str(tmp_path), "--expected", str(exp)])
+    assert r.exit_code == 0, r.output
+    assert "2/2 reproducible figures within tolerance" in r.output
+    assert "| 286.6000 |  |  | 0.0005 | reference |" in r.output
