@@ -184,7 +184,11 @@ def read_alignment_dir(path: Path, method: str = "grow-diag-final-and") -> Itera
             )
     with open(path / "pairs.jsonl", encoding="utf-8") as pj, open(align_file, encoding="utf-8") as af:
         lineno = 0
-        for lineno, (pline, aline) in enumerate(zip(pj, af, strict=False), 1):
+        while True:
+            pline, aline = pj.readline(), af.readline()
+            if not pline or not aline:
+                break
+            lineno += 1
             try:
                 p = TextPair(**json.loads(pline))
             except (json.JSONDecodeError, TypeError) as exc:
@@ -195,9 +199,8 @@ def read_alignment_dir(path: Path, method: str = "grow-diag-final-and") -> Itera
             s, t = tokenize(p.src, p.src_lang), tokenize(p.tgt, p.tgt_lang)
             links = parse_pharaoh(aline, len(s), len(t), align_file, lineno)
             yield AlignedPair(p, tuple(s), tuple(t), tuple(links))
-        rest_p, rest_a = pj.readline(), af.readline()
-        if rest_p or rest_a:
-            longer = "pairs.jsonl" if rest_p else align_file.name
+        if pline or aline:
+            longer = "pairs.jsonl" if pline else align_file.name
             raise DataFormatError(
                 f"{longer} has more lines than the other file after line {lineno}; the alignment and the "
                 "pairs must be line-aligned (mismatched counts) — re-run `codeswitch align`", path,

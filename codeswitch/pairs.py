@@ -91,14 +91,15 @@ def parse_lang_path(spec: str) -> tuple[str | None, Path]:
 
 
 def lang_from_name(path: Path) -> str:
-    """The language implied by a file name (``xquad.de.json``, ``de.json``, ``mlqa-de.jsonl``).
+    """The language implied by a file name (``xquad.de.json``, ``de.json``, ``mlqa-de.jsonl``, ``corpus.de``).
+
+    The last 2-3 letter part of the name that is a known ISO code wins.
 
     Raises:
         ConfigError: when no known ISO code is found, saying how to name the language.
     """
     name = path.name.lower()
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    for stem_part in reversed(_LANG_IN_NAME.findall(stem)):
+    for stem_part in reversed(_LANG_IN_NAME.findall(name)):
         if stem_part in LANGUAGES:
             return stem_part
     raise ConfigError(

@@ -1,0 +1,122 @@
+"""Benchmark parallel-data tools on the real XQuAD files (not run by CI).
+
+Measures (1) pair-building records/s (12 languages, all ordered pairs, JSONL written),
+(2) eflomal alignment sentence pairs/s for XQuAD en-de (questions + paragraphs, priors pass
+included), and (3) lexicon induction from that alignment: precision@1 against the MUSE en-de
+test split on the covered source words, and coverage.
+
+    python benchmarks/bench_parallel.py [--data ../shared/data] [--workers 1 2]
+
+Writes benchmarks/results/parallel.json|md and benchmarks/results/induce.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from codeswitch.align import AlignConfig
+from codeswitch.bitext import read_alignment_dir, units_from_items, write_alignment_dir
+from codeswitch.example_io import dumps
+from codeswitch.induce import InduceConfig, count_links, induce, precision_at_1, read_muse_gold
+from codeswitch.pairs import PairStats, build_pairs, read_parallel
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def bench_pairs(data: Path, out_dir: Path) -> dict:
+    """Read 12 XQuAD files, build all mono + cross pairs, write JSONL; time each part."""
+    files = sorted(glob.glob(str(data / "xquad" / "xquad.*.json")))
+    t0 = time.perf_counter()
+    items = read_parallel(files)
+    t1 = time.perf_counter()
+    stats = PairStats()
+    n = 0
+    with open(out_dir / "pairs.jsonl", "w", encoding="utf-8") as fh:
+        for ex in build_pairs(items, "all", stats=stats):
+            fh.write(dumps(ex) + "\n")
+            n += 1
+    t2 = time.perf_counter()
+    return {
+        "files": len(files), "items": len(items), "records": n, "records_by_kind": stats.records,
+        "read_seconds": round(t1 - t0, 3), "build_write_seconds": round(t2 - t1, 3),
+        "records_per_second_build_write": round(n / (t2 - t1)), "records_per_second_total": round(n / (t2 - t0)),
+    }
+
+
+def bench_align(data: Path, out_dir: Path, workers: int, chunk_size: int) -> tuple[dict, Path]:
+    """Align XQuAD en-de (questions + paragraphs) with eflomal; priors from all pairs, then chunks."""
+    items = read_parallel([str(data / "xquad" / "xquad.en.json"), str(data / "xquad" / "xquad.de.json")])
+    pairs = list(units_from_items(items, "en", "de"))
+    out = out_dir / f"align-w{workers}"
+    cfg = AlignConfig(workers=workers, chunk_size=chunk_size)
+    stats = write_alignment_dir(out, pairs, cfg)
+    n_links = sum(len(ap.links) for ap in read_alignment_dir(out))
+    return {"workers": workers, "chunk_size": chunk_size, "sentence_pairs": stats["pairs"],
+            "seconds": stats["seconds"], "sentence_pairs_per_second": stats["pairs_per_second"],
+            "gdfa_links": n_links}, out
+
+
+def bench_induce(align_dir: Path, gold_path: Path) -> list[dict]:
+    """P@1 / coverage of induced en-de lexicons at a few thresholds."""
+    counts = count_links(read_alignment_dir(align_dir))
+    gold = read_muse_gold(gold_path)
+    rows = []
+    for min_count in (1, 2, 3):
+        cfg = InduceConfig(min_count=min_count, min_prob=0.05, top_k=3)
+        entries = induce(counts, cfg)
+        row = {"min_count": min_count, "min_prob": 0.05, "entries": len(entries),
+               "source_words": len({e.src for e in entries})}
+        row.update(precision_at_1(entries, gold))
+        rows.append(row)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1])
+    ap.add_argument("--chunk-size", type=int, default=500)
+    args = ap.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    env = {"python": platform.python_version(), "cpus": os.cpu_count(),
+           "load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        pairs = bench_pairs(args.data, tmp)
+        print("pairs", pairs)
+        aligns, align_dir = [], None
+        for w in args.workers:
+            row, align_dir = bench_align(args.data, tmp, w, args.chunk_size)
+            print("align", row)
+            aligns.append(row)
+        ind = bench_induce(align_dir, args.data / "muse-splits" / "en-de.5000-6500.txt")
+        print("induce", ind)
+    result = {"environment": env, "pair_building": pairs, "alignment_en_de": aligns}
+    (RESULTS / "parallel.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / "induce.json").write_text(json.dumps(
+        {"data": "XQuAD en-de (1190 questions + 240 paragraphs), eflomal grow-diag-final-and",
+         "gold": "MUSE en-de.5000-6500.txt", "rows": ind}, indent=2) + "\n", encoding="utf-8")
+    md = ["# Parallel data benchmark", "", f"Environment: {env}", "",
+          "| measure | value |", "|---|---|",
+          f"| pair building, 12 XQuAD languages, all pairs | {pairs['records']} records; "
+          f"{pairs['records_per_second_build_write']} records/s build+write, "
+          f"{pairs['records_per_second_total']} records/s incl. reading |"]
+    for a in aligns:
+        md.append(f"| eflomal en-de, {a['sentence_pairs']} sentence pairs, workers={a['workers']} | "
+                  f"{a['seconds']} s, {a['sentence_pairs_per_second']} sentence pairs/s (priors pass included) |")
+    md += ["", "## Induced en-de lexicon vs MUSE en-de.5000-6500", "",
+           "| min_count | entries | covered gold src words | coverage | P@1 (covered) |", "|---|---|---|---|---|"]
+    md += [f"| {r['min_count']} | {r['entries']} | {r['covered']}/{r['gold_source_words']} | {r['coverage']} | "
+           f"{r['precision_at_1']} |" for r in ind]
+    (RESULTS / "parallel.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
