@@ -22,7 +22,7 @@ from pathlib import Path
 
 from codeswitch.atomic import atomic_path, check_output
 from codeswitch.errors import ConfigError
-from codeswitch.inputs import Row, iter_rows, split_role
+from codeswitch.inputs import Row, count_rows, iter_rows, split_role
 from codeswitch.languages import check_lang
 from codeswitch.lexicon import Lexicon, parse_spec
 from codeswitch.records import kind_for
@@ -88,9 +88,11 @@ def load_lexicons(config: GenerateConfig) -> list[Lexicon]:
 _WORKER: dict[str, object] = {}
 
 
-def _init_worker(config: GenerateConfig, lexicons: list[Lexicon] | None = None) -> None:
+def _init_worker(
+    config: GenerateConfig, lexicons: list[Lexicon] | None = None, switcher: Switcher | None = None
+) -> None:
     lexicons = lexicons if lexicons is not None else load_lexicons(config)
-    _WORKER["switcher"] = Switcher(lexicons, config.source_lang, config.switch)
+    _WORKER["switcher"] = switcher or Switcher(lexicons, config.source_lang, config.switch)
     _WORKER["config"] = config
     _WORKER["meta"] = ',"meta":{"lexicons":' + json.dumps(
         [lx.name for lx in lexicons], ensure_ascii=False, separators=(",", ":")) + (
@@ -164,17 +166,17 @@ def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
-def _results(config: GenerateConfig, lexicons: list[Lexicon]) -> Iterator[tuple[str, dict, int]]:
+def _results(config: GenerateConfig, lexicons: list[Lexicon], switcher: Switcher) -> Iterator[tuple[str, dict, int]]:
     chunks = _chunks(iter_rows(config.inputs, config.source_lang, config.columns, config.split), config.chunk_size)
     if config.workers == 1:
-        _init_worker(config, lexicons)
+        _init_worker(config, lexicons, switcher)
         for chunk in chunks:
             yield process_chunk(chunk)
         return
     import multiprocessing as mp
 
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    with ctx.Pool(config.workers, initializer=_init_worker, initargs=(config,)) as pool:
+    with ctx.Pool(config.workers, initializer=_init_worker, initargs=(config, lexicons)) as pool:
         pending: deque = deque()
         for chunk in chunks:  # bounded window: memory stays flat however large the input
             pending.append(pool.apply_async(process_chunk, (chunk,)))
@@ -215,21 +217,24 @@ def generate(config: GenerateConfig, overwrite: bool = False, progress: bool = T
     out, spath = Path(config.out), stats_path(config.out)
     check_output(out, overwrite)
     lexicons = load_lexicons(config)
-    Switcher(lexicons, config.source_lang, config.switch)  # validate before reading input
+    switcher = Switcher(lexicons, config.source_lang, config.switch)  # validates before any input is read
     from tqdm import tqdm
 
+    per_pair = config.variants + int(config.keep_original)
     started = time.perf_counter()
     totals: dict = {}
     tokens = 0
-    bar = tqdm(unit=" tok", unit_scale=True, disable=not progress, desc="generate", smoothing=0.1)
+    total = count_rows(config.inputs) if progress else None
+    bar = tqdm(total=total, unit=" pairs", unit_scale=True, disable=not progress, desc="generate", smoothing=0.1)
     with atomic_path(out) as tmp:
         writer = _writer(config.fmt, tmp)
-        for text, counts, ntok in _results(config, lexicons):
+        for text, counts, ntok in _results(config, lexicons, switcher):
             writer.send(text)
             for key, n in counts.items():
                 totals[key] = totals.get(key, 0) + n
             tokens += ntok
-            bar.update(ntok)
+            bar.update(sum(n for key, n in counts.items() if key[0] == "records") // per_pair)
+            bar.set_postfix_str(f"{tokens / max(bar.format_dict['elapsed'], 1e-9):,.0f} tok/s", refresh=False)
         writer.close()
         bar.close()
         stats = _stats(config, lexicons, totals, time.perf_counter() - started, tokens)

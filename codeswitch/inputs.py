@@ -202,6 +202,32 @@ def _msmarco_rows(roles: dict[str, Path]) -> Iterator[Row]:
             yield (rid, rid, queries[qid], text, "", "", ())
 
 
+def count_rows(inputs: Sequence[str]) -> int | None:
+    """A cheap estimate of how many pairs ``inputs`` hold (for the progress bar's ETA), or None.
+
+    Counts lines of JSONL/CSV/triples/qrels files and Parquet row counts; None when any input
+    (SQuAD JSON, a directory, a hub id) cannot be counted without parsing it.
+    """
+    total = 0
+    for spec in inputs:
+        role, path = split_role(spec)
+        p = Path(path)
+        if role in ("queries", "collection") or not p.is_file():
+            if role is None:
+                return None
+            continue
+        if p.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            total += pq.ParquetFile(p).metadata.num_rows
+        elif p.suffix in (".jsonl", ".csv", ".tsv", ".txt"):
+            with open(p, "rb") as fh:
+                total += sum(block.count(b"\n") for block in iter(lambda fh=fh: fh.read(1 << 20), b""))
+        else:
+            return None
+    return total
+
+
 def iter_rows(
     inputs: Sequence[str], source_lang: str = "en", columns: dict[str, str] | None = None, split: str = "train"
 ) -> Iterator[Row]:

@@ -106,7 +106,12 @@ class Switcher:
                 merged.setdefault(key, []).append((lex.tgt_lang, trans))
         self.table = {k: tuple(v) for k, v in merged.items()}
         self.max_tokens = max(lex.max_tokens for lex in lexicons)
-        self.phrase_starts = frozenset().union(*(lex.phrase_starts for lex in lexicons))
+        self.phrase_starts: dict[str, dict[str, tuple[int, ...]]] = {}
+        for lex in lexicons:
+            for first, seconds in lex.phrase_starts.items():
+                mine = self.phrase_starts.setdefault(first, {})
+                for second, lengths in seconds.items():
+                    mine[second] = tuple(sorted({*mine.get(second, ()), *lengths}, reverse=True))
         self.backend = backend_for(source_lang, config.tokenizer)
         if self.backend == "fast":
             self._split = re.compile(f"({_fast_regex().pattern})").split
@@ -114,6 +119,8 @@ class Switcher:
             self._split = self._split_tokens
             self._tok = get_tokenizer(source_lang, config.tokenizer)
         self.counts: dict[tuple[str, str, str], int] = {}
+        # the vectorised path applies with one lexicon and a fixed translation choice
+        self._simple = len(self.langs) == 1 and config.policy != "random"
 
     def _split_tokens(self, text: str) -> list[str]:
         parts, pos = [], 0
@@ -123,6 +130,48 @@ class Switcher:
             pos = t.end
         parts.append(text[pos:])
         return parts
+
+    def _phrase_in(self, parts: list[str], lows: list[str], starts: list[bool]) -> bool:
+        """True if some multi-token entry really matches in this text."""
+        heads, get, ntok = self.phrase_starts, self.table.get, len(lows)
+        for t in itertools.compress(range(ntok - 1), starts):
+            for m in heads[lows[t]].get(lows[t + 1], ()):
+                if t + m <= ntok and get(normalize_key("".join(parts[2 * t + 1:2 * (t + m)]))) is not None:
+                    return True
+        return False
+
+    def _switch_words(
+        self, text: str, parts: list[str], toks: list[str], entries: list, side: str, rng: random.Random
+    ) -> tuple[str, list[tuple[int, int, str, str]]]:
+        """The fast path (one lexicon, no phrase in the text, first/frequent policy, all sentences).
+
+        Draws exactly as the general loop does (one ``random()`` per covered token, in order), so
+        both give the same output; the per-token work happens in C (map/compress).
+        """
+        covered = list(itertools.compress(range(len(toks)), map(operator.is_not, entries, itertools.repeat(None))))
+        rand = rng.random
+        chosen = list(itertools.compress(covered, map(self.config.ratio.__gt__, [rand() for _ in covered])))
+        counts, lang = self.counts, self.langs[0]
+        for field, value in (("tokens", sum(map(str.isalnum, map(_first, toks)))), ("covered", len(covered)),
+                             ("switched", len(chosen))):
+            key = (side, "*", field)
+            counts[key] = counts.get(key, 0) + value
+        key = (side, lang, "covered")
+        counts[key] = counts.get(key, 0) + len(covered)
+        if not chosen:
+            return text, []
+        key = (side, lang, "switched")
+        counts[key] = counts.get(key, 0) + len(chosen)
+        sources = []
+        for t in chosen:
+            a = 2 * t + 1
+            src = parts[a]
+            sources.append(src)
+            new = entries[t][0][1][0]
+            parts[a] = new if src.islower() else restore_case(src, new)
+        ends = list(itertools.accumulate(map(len, parts)))
+        return "".join(parts), [(ends[2 * t], ends[2 * t + 1], src, lang) for t, src in zip(chosen, sources,
+                                                                                             strict=True)]
 
     def switch(self, text: str, side: str, rng: random.Random) -> tuple[str, list[tuple[int, int, str, str]]]:
         """Switch ``text``; return the new text and ``(start, end, source, lang)`` per replaced span.
@@ -137,8 +186,10 @@ class Switcher:
         lows = list(map(str.lower, toks))
         entries = list(map(self.table.get, lows))
         starts = list(map(self.phrase_starts.__contains__, lows))
-        cfg, counts = self.config, self.counts
+        cfg, counts, heads = self.config, self.counts, self.phrase_starts
         sentences = cfg.sentence_ratio < 1.0
+        if self._simple and not sentences and not self._phrase_in(parts, lows, starts):
+            return self._switch_words(text, parts, toks, entries, side, rng)
         if sentences:
             positions = range(ntok)
         else:  # only covered tokens and phrase starts matter
@@ -151,18 +202,19 @@ class Switcher:
         hits: list[tuple[int, int, str, str]] = []  # (first token, last token, source, lang)
         skip_to = 0
         if k == 1 and not sentences:  # the common case, kept tight: bilingual, every sentence eligible
-            get, max_m = self.table.get, self.max_tokens
+            get = self.table.get
             lang0 = langs[0]
             for t in positions:
                 if t < skip_to:
                     continue
                 entry, last = entries[t], t
-                if starts[t]:
-                    for m in range(min(max_m, ntok - t), 1, -1):
-                        cand = get(normalize_key("".join(parts[2 * t + 1:2 * (t + m)])))
-                        if cand is not None:
-                            entry, last = cand, t + m - 1
-                            break
+                if starts[t] and t + 1 < ntok:
+                    for m in heads[lows[t]].get(lows[t + 1], ()):
+                        if t + m <= ntok:
+                            cand = get(normalize_key("".join(parts[2 * t + 1:2 * (t + m)])))
+                            if cand is not None:
+                                entry, last = cand, t + m - 1
+                                break
                 if entry is None:
                     continue
                 skip_to = last + 1
@@ -182,12 +234,13 @@ class Switcher:
             if sentences and toks[t] in _SENTENCE_END:
                 eligible = rand() < cfg.sentence_ratio
             entry, last = entries[t], t
-            if starts[t]:
-                for m in range(min(self.max_tokens, ntok - t), 1, -1):
-                    cand = self.table.get(normalize_key("".join(parts[2 * t + 1:2 * (t + m)])))
-                    if cand is not None:
-                        entry, last = cand, t + m - 1
-                        break
+            if starts[t] and t + 1 < ntok:
+                for m in heads[lows[t]].get(lows[t + 1], ()):
+                    if t + m <= ntok:
+                        cand = self.table.get(normalize_key("".join(parts[2 * t + 1:2 * (t + m)])))
+                        if cand is not None:
+                            entry, last = cand, t + m - 1
+                            break
             if entry is None:
                 continue
             skip_to = last + 1

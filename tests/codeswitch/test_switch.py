@@ -130,3 +130,12 @@ def test_thai_source_maximal_matching():
 def test_ratio_outside_unit_interval(ratio):
     with pytest.raises(ConfigError, match=r"--ratio must be in \[0, 1\], found"):
         SwitchConfig(ratio=ratio)
+
+
+def test_vectorised_path_equals_general_loop(squad_texts, muse_de):
+    fast = Switcher([muse_de], "en", SwitchConfig())
+    loop = Switcher([muse_de], "en", SwitchConfig())
+    loop._simple = False
+    for i, text in enumerate(squad_texts):
+        assert fast.switch(text, "p", rng_for(2, str(i))) == loop.switch(text, "p", rng_for(2, str(i)))
+    assert fast.counts == loop.counts
