@@ -174,3 +174,28 @@ def test_existing_output_needs_overwrite(tmp_path, data):
     assert r.exit_code == 1 and "exists; pass --overwrite" in r.output and out.read_text() == "keep\n"
     r = _run(["generate", data["squad"], "--lexicon", data["de"], "--out", out, "-q", "--overwrite"])
     assert r.exit_code == 0 and out.read_text() != "keep\n"
+
+
+def test_lareqa_json_and_save_to_disk_input(tmp_path, shared_data, data):
+    out = tmp_path / "xr.jsonl"
+    r = _run(["generate", shared_data / "lareqa/xquad-r/en.json", "--lexicon", data["sw"], "--side", "query",
+              "-q", "--out", out])
+    assert r.exit_code == 0, r.output
+    recs = list(iter_examples(out))
+    assert len(recs) == 1190 and {e.passage_lang for e in recs} == {"en"}
+    hf_dir = tmp_path / "hf"
+    assert _run(["generate", out, "--lexicon", data["sw"], "-q", "--ratio", "0", "--out", hf_dir]).exit_code == 0
+    again = tmp_path / "again.jsonl"
+    r = _run(["generate", hf_dir, "--lexicon", data["sw"], "-q", "--ratio", "0", "--out", again])
+    assert r.exit_code == 0, r.output
+    assert len(list(iter_examples(again))) == 1190
+
+
+def test_help_lists_commands_and_no_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, codeswitch.generate_cli, codeswitch.lexicon_cli; print('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+    r = _run(["generate", "--help"])
+    assert r.exit_code == 0 and "--lexicon" in r.output and "--ratio" in r.output
