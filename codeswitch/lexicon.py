@@ -117,7 +117,8 @@ class Lexicon:
         name: short name (file name or ``cldr:<lang>``).
         table: key (see :func:`normalize_key`) -> translations in policy order.
         max_tokens: the most tokens any entry spans under the source tokenizer.
-        phrase_starts: lower-cased first tokens of multi-token entries (to try those only there).
+        phrase_starts: first token -> second token -> token counts (descending) of the multi-token
+            entries starting with them (all lower-cased), so phrases are tried only where they can match.
         skipped: lines skipped for an empty side.
     """
 
@@ -138,13 +139,15 @@ class Lexicon:
             self.table = {k: tuple(v) for k, v in counts.items()}
         tok = get_tokenizer(src_lang, tokenizer)
         fast = backend_for(src_lang, tokenizer) == "fast"  # there a plain alphanumeric key is one token
-        self.max_tokens, self.phrase_starts = 1, set()
+        self.max_tokens = 1
+        self.phrase_starts: dict[str, dict[str, tuple[int, ...]]] = {}
         for key in self.table:
             if not fast or " " in key or not key.isalnum():
                 toks = tok(key)
                 if len(toks) > 1:
                     self.max_tokens = max(self.max_tokens, len(toks))
-                    self.phrase_starts.add(toks[0].text)
+                    seconds = self.phrase_starts.setdefault(toks[0].text, {})
+                    seconds[toks[1].text] = tuple(sorted({*seconds.get(toks[1].text, ()), len(toks)}, reverse=True))
 
     @classmethod
     def load(cls, spec: LexiconSpec, policy: str = "first", tokenizer: str = "auto") -> Lexicon:
