@@ -1,0 +1,212 @@
+"""The parallel-data branch of ``codeswitch generate``: pairs, article splits, alignment switching.
+
+``codeswitch generate XQUAD_FILES... --pairs all|mono|cross`` runs :func:`generate_pairs`:
+read translated QA files (:mod:`codeswitch.pairs`), optionally keep one side of a seeded
+article split, build mono/cross-lingual records and, with ``--align-switch LANG``, code-switch
+them with aligned translations (:mod:`codeswitch.align_switch`; alignments are computed with
+eflomal for the needed language directions, or read from ``--alignments`` directories). The
+records and a stats JSON (``<stem>.stats.json``) are written atomically.
+
+With ``--lexicon`` as well, :func:`pairs_as_input` writes the pair records to a temporary JSONL
+that the lexicon switcher of ``generate`` then reads like any other input.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import shutil
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import click
+
+from codeswitch.align import AlignConfig
+from codeswitch.atomic import atomic_path, check_output
+from codeswitch.errors import ConfigError
+from codeswitch.pairs import PAIR_MODES, PASSAGE_UNITS, PairStats, build_pairs, read_parallel, split_by_title
+from codeswitch.records import Example
+
+
+@dataclass(frozen=True)
+class PairConfig:
+    """One pair-building run (saved under ``config`` in the stats JSON).
+
+    Attributes:
+        inputs: ``[LANG=]PATH`` translated QA files (see :func:`codeswitch.pairs.read_parallel`).
+        out, fmt: output path and format (jsonl / parquet / hf).
+        pairs: ``all``, ``mono`` or ``cross``; ``passage``: ``paragraph`` or ``sentence``.
+        langs: languages to use (empty = all read); ``per_item``: sampled language pairs per item.
+        seed: seed for sampling and switching.
+        split_by: ``title`` for an article split; ``held_out``: fraction or number of titles;
+            ``split_seed``; ``keep_split``: ``train``, ``heldout`` or ``both``.
+        align_switch: target languages of alignment-based switching (empty = none).
+        ratio, side, max_phrase_len: switching options.
+        alignments: precomputed alignment dirs (else eflomal runs here).
+        rel_iterations, workers: eflomal options.
+    """
+
+    inputs: tuple[str, ...]
+    out: str
+    fmt: str = "jsonl"
+    pairs: str = "all"
+    passage: str = "paragraph"
+    langs: tuple[str, ...] = ()
+    per_item: int | None = None
+    seed: int = 13
+    split_by: str | None = None
+    held_out: float = 0.2
+    split_seed: int = 0
+    keep_split: str = "train"
+    align_switch: tuple[str, ...] = ()
+    ratio: float = 0.5
+    side: str = "both"
+    max_phrase_len: int = 4
+    alignments: tuple[str, ...] = ()
+    rel_iterations: float = 1.0
+    workers: int = 1
+
+
+def pair_records(config: PairConfig, stats: PairStats, progress: bool = False) -> Iterator[Example]:
+    """Read, split, build and (optionally) alignment-switch; fills ``stats`` while iterating."""
+    from codeswitch.align_switch import (
+        AlignSwitchConfig,
+        build_alignment_index,
+        codeswitch_example,
+        index_from_dirs,
+        needed_directions,
+    )
+    from codeswitch.languages import check_lang
+
+    if config.keep_split not in ("train", "heldout", "both"):
+        raise ConfigError(f"--keep-split must be train, heldout or both, found {config.keep_split!r}")
+    if config.split_by not in (None, "title"):
+        raise ConfigError(f"--split-by supports 'title' only, found {config.split_by!r}")
+    items = read_parallel(config.inputs, config.langs or None)
+    if not items:
+        raise ConfigError("no items read; check the inputs and --pair-langs")
+    split = split_by_title(items, config.held_out, config.split_seed) if config.split_by else None
+    keep = None if split is None or config.keep_split == "both" else config.keep_split
+    records = build_pairs(items, config.pairs, config.passage, config.langs or None, config.per_item, config.seed,
+                          split, keep, stats)
+    if not config.align_switch:
+        yield from records
+        return
+    targets = tuple(check_lang(x) for x in config.align_switch)
+    sw_cfg = AlignSwitchConfig(config.ratio, config.side, targets, config.max_phrase_len, config.seed)
+    sw_cfg.check()
+    if config.alignments:
+        index = index_from_dirs(config.alignments)
+    else:
+        langs = sorted({lg for it in items for lg in it.texts})
+        index = build_alignment_index(items, needed_directions(langs, targets),
+                                      AlignConfig(rel_iterations=config.rel_iterations, workers=config.workers))
+    by_id = {it.pair_id: it for it in items}
+    for ex in records:
+        yield codeswitch_example(ex, by_id[ex.pair_id], index, sw_cfg, config.passage)
+
+
+def generate_pairs(config: PairConfig, overwrite: bool = False, progress: bool = True) -> dict:
+    """Write the pair records of ``config`` and ``<stem>.stats.json``; return the stats."""
+    from codeswitch.example_io import write_examples
+    from codeswitch.generate import stats_path
+
+    out = Path(config.out)
+    check_output(out, overwrite)
+    stats = PairStats()
+    kinds: Counter[str] = Counter()
+    switches: Counter[str] = Counter()
+    t0 = time.perf_counter()
+
+    def counted() -> Iterator[Example]:
+        for ex in pair_records(config, stats, progress):
+            kinds[ex.kind] += 1
+            switches.update(f"{s.side}:{s.lang}" for s in ex.switches)
+            yield ex
+
+    n = write_examples(counted(), out, config.fmt)
+    secs = time.perf_counter() - t0
+    result = {
+        "config": asdict(config), "records": n, "records_by_kind": dict(kinds), "pairs": stats.to_dict(),
+        "switches": dict(sorted(switches.items())),
+        "run": {"seconds": round(secs, 3), "records_per_second": round(n / secs) if secs else None},
+    }
+    with atomic_path(stats_path(out)) as tmp:
+        tmp.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return result
+
+
+def pairs_as_input(config: PairConfig) -> str:
+    """Write the pair records to a temporary JSONL (removed at exit) for the lexicon switcher."""
+    from codeswitch.example_io import write_examples
+
+    tmp = Path(tempfile.mkdtemp(prefix="codeswitch-pairs-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    path = tmp / "pairs.jsonl"
+    write_examples(pair_records(config, PairStats()), path, "jsonl")
+    return str(path)
+
+
+PAIR_OPTIONS = [
+    click.option("--pairs", "pairs", type=click.Choice(PAIR_MODES), default=None,
+                 help="Parallel input (XQuAD/LAReQA files, JSONL with pair_id+lang): build monolingual and/or "
+                      "cross-lingual pairs of every item; records of an item share its pair_id."),
+    click.option("--passage", "passage_unit", type=click.Choice(PASSAGE_UNITS), default="paragraph",
+                 show_default=True, help="--pairs: the paragraph or the answer-bearing sentence."),
+    click.option("--pair-langs", default="", help="--pairs: comma-separated languages to use (default: all read)."),
+    click.option("--pairs-per-item", type=int, default=None,
+                 help="--pairs: sample this many language pairs per item (seeded) instead of all."),
+    click.option("--split-by", type=click.Choice(["title"]), default=None,
+                 help="--pairs: seeded article-level split so evaluation articles stay out of training."),
+    click.option("--held-out", type=float, default=0.2, show_default=True,
+                 help="--split-by: fraction (<1) or number of held-out titles."),
+    click.option("--split-seed", type=int, default=0, show_default=True),
+    click.option("--keep-split", type=click.Choice(["train", "heldout", "both"]), default="train",
+                 show_default=True, help="--split-by: which articles to write (both: meta.split says which)."),
+    click.option("--align-switch", default="",
+                 help="--pairs: code-switch with aligned translations into these comma-separated languages "
+                      "(method 'alignment'; uses --ratio, --side, --seed)."),
+    click.option("--alignments", multiple=True, help="--align-switch: alignment dirs from `codeswitch align` "
+                                                     "(default: align with eflomal now)."),
+    click.option("--max-phrase-len", type=int, default=4, show_default=True,
+                 help="--align-switch: longest source span replaced at once (tokens)."),
+]
+
+
+def pair_options(f):
+    """Add the parallel-data options to a click command (they arrive as keyword arguments)."""
+    for opt in reversed(PAIR_OPTIONS):
+        f = opt(f)
+    return f
+
+
+def config_from_options(inputs, out, fmt, seed, ratio, side, workers, opts: dict) -> PairConfig:
+    """A :class:`PairConfig` from ``generate``'s arguments and the :data:`PAIR_OPTIONS` values."""
+    split = lambda s: tuple(x.strip() for x in s.split(",") if x.strip())  # noqa: E731
+    return PairConfig(
+        inputs=tuple(inputs), out=str(out), fmt=fmt, pairs=opts["pairs"], passage=opts["passage_unit"],
+        langs=split(opts["pair_langs"]), per_item=opts["pairs_per_item"], seed=seed, split_by=opts["split_by"],
+        held_out=opts["held_out"], split_seed=opts["split_seed"], keep_split=opts["keep_split"],
+        align_switch=split(opts["align_switch"]), ratio=ratio, side=side, max_phrase_len=opts["max_phrase_len"],
+        alignments=tuple(opts["alignments"]), workers=workers,
+    )
+
+
+def report(stats: dict, out: Path) -> None:
+    """Print what was written: counts per kind, missing languages, split, speed."""
+    click.echo(f"records: {stats['records']} ({', '.join(f'{k} {v}' for k, v in stats['records_by_kind'].items())})")
+    p = stats["pairs"]
+    click.echo(f"items: {p['items']} in {len(p['languages'])} languages; missing per language: "
+               f"{ {k: v for k, v in p['missing'].items() if v} or 'none'}")
+    if p["split"]:
+        click.echo(f"split by title: {p['split']}")
+    if stats["switches"]:
+        click.echo(f"alignment switches: {stats['switches']}")
+    click.echo(f"speed: {stats['run']['records_per_second']} records/s")
+    from codeswitch.generate import stats_path
+
+    click.echo(f"wrote {out} and {stats_path(out)}")
