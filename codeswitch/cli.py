@@ -32,6 +32,10 @@ def main() -> None:
     codeswitch lexicon    inspect bilingual lexicons
     """
 
+from training.cli import train  # noqa: E402
+
+main.add_command(train)
+
 from codeswitch.generate_cli import generate_cmd  # noqa: E402
 from codeswitch.lexicon_cli import lexicon_group  # noqa: E402
 
