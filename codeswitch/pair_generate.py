@@ -86,7 +86,8 @@ def pair_records(config: PairConfig, stats: PairStats, progress: bool = False) -
         raise ConfigError(f"--keep-split must be train, heldout or both, found {config.keep_split!r}")
     if config.split_by not in (None, "title"):
         raise ConfigError(f"--split-by supports 'title' only, found {config.split_by!r}")
-    items = read_parallel(config.inputs, config.langs or None)
+    read_langs = (tuple(config.langs) + tuple(config.align_switch)) if config.langs else None
+    items = read_parallel(config.inputs, read_langs)
     if not items:
         raise ConfigError("no items read; check the inputs and --pair-langs")
     split = split_by_title(items, config.held_out, config.split_seed) if config.split_by else None
