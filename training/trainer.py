@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,8 @@ def prepare(config: TrainConfig, resume: bool = False, overwrite: bool = False) 
     """Validate options, output directory and data; build the samplers. Cheap: no model is loaded."""
     config.validate()
     device_flags(config)
-    _check_output(config, resume, overwrite)
+    if _rank() == 0:  # under torchrun only rank 0 owns the output; other ranks would race its writes
+        _check_output(config, resume, overwrite)
     data = load_train_data(config.data, config.hard_negatives)
     train_data, val_data = split_by_pair(data, config.val_fraction, config.seed)
     sampler = HybridBatchSampler(
@@ -63,6 +65,10 @@ def prepare(config: TrainConfig, resume: bool = False, overwrite: bool = False) 
         except ConfigError as exc:
             raise ConfigError(f"validation slice: {exc}; or raise --val-fraction") from None
     return Prepared(config, train_data, val_data, sampler, val_sampler)
+
+
+def _rank() -> int:
+    return int(os.environ.get("RANK", "0"))
 
 
 def _check_output(config: TrainConfig, resume: bool, overwrite: bool) -> None:
@@ -216,7 +222,7 @@ def train(config: TrainConfig, resume: bool = False, overwrite: bool = False, ca
     """Run training end to end and return the output model directory (see module docstring)."""
     prep = prepare(config, resume=resume, overwrite=overwrite)
     ckpt = config.checkpoints
-    if not resume and ckpt.exists():
+    if not resume and ckpt.exists() and _rank() == 0:
         shutil.rmtree(ckpt)
     model = load_model(config)
     trainer = _make_trainer(prep, model, callbacks)
@@ -228,7 +234,9 @@ def train(config: TrainConfig, resume: bool = False, overwrite: bool = False, ca
         return Path(config.out)
     state = trainer.state
     world = trainer.args.world_size
-    consumed = trained_global_batches(state.global_step, len(prep.sampler), config.gradient_accumulation, world)
+    # the sampler yields the global sequence; accelerate hands rank r every world-th batch
+    rank_batches = len(prep.sampler) // world
+    consumed = trained_global_batches(state.global_step, rank_batches, config.gradient_accumulation, world)
     mix = prep.sampler.realised_mix(consumed)
     stats = {"train": prep.train.stats(), "validation": prep.val.stats() if prep.val is not None else None,
              "global_steps": state.global_step, "world_size": world}

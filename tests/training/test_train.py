@@ -181,3 +181,15 @@ def test_unknown_model_is_one_line(xquad_jsonl, tmp_path):
     errors = [line for line in res.output.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 1 and errors[0].startswith(f"Error: cannot load model '{tmp_path / 'nope'}'")
     assert not (tmp_path / "o").exists() and not (tmp_path / "o.checkpoints").exists()
+
+
+def test_trained_global_batches_counts_epochs_accumulation_and_ranks():
+    from training.trainer import trained_global_batches
+
+    assert trained_global_batches(0, 10, 1, 1) == 0
+    assert trained_global_batches(4, 10, 1, 1) == 4
+    assert trained_global_batches(13, 10, 1, 1) == 13
+    # 10 batches/epoch with accumulation 3: steps of 3, 3, 3, 1 batches -> 4 steps per epoch
+    assert trained_global_batches(4, 10, 3, 1) == 10
+    assert trained_global_batches(5, 10, 3, 1) == 13
+    assert trained_global_batches(3, 5, 1, 2) == 6  # 2 ranks: each step consumes 2 global batches
