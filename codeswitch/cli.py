@@ -47,3 +47,8 @@ from evaluation.cli import check_scores_cmd, compare_cmd, evaluate_cmd  # noqa: 
 main.add_command(evaluate_cmd)
 main.add_command(compare_cmd)
 main.add_command(check_scores_cmd)
+
+from codeswitch.cli_parallel import align, induce  # noqa: E402
+
+main.add_command(align)
+lexicon_group.add_command(induce)
