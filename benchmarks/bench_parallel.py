@@ -50,15 +50,18 @@ def bench_pairs(data: Path, out_dir: Path) -> dict:
     }
 
 
-def bench_align(data: Path, out_dir: Path, workers: int, chunk_size: int) -> tuple[dict, Path]:
-    """Align XQuAD en-de (questions + paragraphs) with eflomal; priors from all pairs, then chunks."""
+def bench_align(data: Path, out_dir: Path, workers: int, chunk_size: int, backend: str = "eflomal",
+                model: str | None = None, rel_iterations: float = 1.0) -> tuple[dict, Path]:
+    """Align XQuAD en-de (questions + paragraphs); eflomal: priors from all pairs, then chunks."""
     items = read_parallel([str(data / "xquad" / "xquad.en.json"), str(data / "xquad" / "xquad.de.json")])
     pairs = list(units_from_items(items, "en", "de"))
     out = out_dir / f"align-w{workers}"
-    cfg = AlignConfig(workers=workers, chunk_size=chunk_size)
+    cfg = AlignConfig(workers=workers, chunk_size=chunk_size, backend=backend, model_path=model,
+                      rel_iterations=rel_iterations)
     stats = write_alignment_dir(out, pairs, cfg)
     n_links = sum(len(ap.links) for ap in read_alignment_dir(out))
-    return {"workers": workers, "chunk_size": chunk_size, "sentence_pairs": stats["pairs"],
+    return {"backend": backend, "model": model, "rel_iterations": rel_iterations,
+            "workers": workers, "chunk_size": chunk_size, "sentence_pairs": stats["pairs"],
             "seconds": stats["seconds"], "sentence_pairs_per_second": stats["pairs_per_second"],
             "gdfa_links": n_links}, out
 
@@ -83,6 +86,10 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     ap.add_argument("--workers", type=int, nargs="+", default=[1])
     ap.add_argument("--chunk-size", type=int, default=500)
+    ap.add_argument("--backend", choices=["eflomal", "simalign"], default="eflomal")
+    ap.add_argument("--model", default=None, help="simalign: encoder dir (e.g. /root/.cache/e5-small)")
+    ap.add_argument("--rel-iterations", type=float, default=1.0)
+    ap.add_argument("--tag", default="", help="suffix of the result files, e.g. -simalign")
     args = ap.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     env = {"python": platform.python_version(), "cpus": os.cpu_count(),
@@ -93,15 +100,17 @@ def main() -> None:
         print("pairs", pairs)
         aligns, align_dir = [], None
         for w in args.workers:
-            row, align_dir = bench_align(args.data, tmp, w, args.chunk_size)
+            row, align_dir = bench_align(args.data, tmp, w, args.chunk_size, args.backend, args.model,
+                                         args.rel_iterations)
             print("align", row)
             aligns.append(row)
         ind = bench_induce(align_dir, args.data / "muse-splits" / "en-de.5000-6500.txt")
         print("induce", ind)
     result = {"environment": env, "pair_building": pairs, "alignment_en_de": aligns}
-    (RESULTS / "parallel.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    (RESULTS / "induce.json").write_text(json.dumps(
-        {"data": "XQuAD en-de (1190 questions + 240 paragraphs), eflomal grow-diag-final-and",
+    (RESULTS / f"parallel{args.tag}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / f"induce{args.tag}.json").write_text(json.dumps(
+        {"data": f"XQuAD en-de (1190 questions + 240 paragraphs), {args.backend} grow-diag-final-and",
+         "alignment": aligns,
          "gold": "MUSE en-de.5000-6500.txt", "rows": ind}, indent=2) + "\n", encoding="utf-8")
     md = ["# Parallel data benchmark", "", f"Environment: {env}", "",
           "| measure | value |", "|---|---|",
@@ -109,13 +118,14 @@ def main() -> None:
           f"{pairs['records_per_second_build_write']} records/s build+write, "
           f"{pairs['records_per_second_total']} records/s incl. reading |"]
     for a in aligns:
-        md.append(f"| eflomal en-de, {a['sentence_pairs']} sentence pairs, workers={a['workers']} | "
+        md.append(f"| {a['backend']} en-de (rel_iterations {a['rel_iterations']}), {a['sentence_pairs']} sentence "
+                  f"pairs, workers={a['workers']} | "
                   f"{a['seconds']} s, {a['sentence_pairs_per_second']} sentence pairs/s (priors pass included) |")
-    md += ["", "## Induced en-de lexicon vs MUSE en-de.5000-6500", "",
+    md += ["", f"## Induced en-de lexicon ({args.backend}) vs MUSE en-de.5000-6500", "",
            "| min_count | entries | covered gold src words | coverage | P@1 (covered) |", "|---|---|---|---|---|"]
     md += [f"| {r['min_count']} | {r['entries']} | {r['covered']}/{r['gold_source_words']} | {r['coverage']} | "
            f"{r['precision_at_1']} |" for r in ind]
-    (RESULTS / "parallel.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    (RESULTS / f"parallel{args.tag}.md").write_text("\n".join(md) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

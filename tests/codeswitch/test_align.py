@@ -76,9 +76,9 @@ def test_eflomal_real_xquad_links_within_bounds(xquad_en_de, tmp_path: Path) -> 
     assert n["intersect"] <= n["grow-diag-final-and"] <= n["forward"] + n["reverse"]
     for a, b, c in zip(per_method["intersect"], per_method["grow-diag-final-and"], per_method["forward"], strict=True):
         assert set(a.links) <= set(b.links) and set(a.links) <= set(c.links)
-    # the question mark is the last token of both questions and aligns to itself
-    first = per_method["grow-diag-final-and"][0]
-    assert (len(first.src_tokens) - 1, len(first.tgt_tokens) - 1) in first.links
+    # the question mark ends both questions and aligns to itself (eflomal has no seed: count, don't pin one)
+    gdfa = per_method["grow-diag-final-and"]
+    assert sum((len(a.src_tokens) - 1, len(a.tgt_tokens) - 1) in a.links for a in gdfa) >= 60
     # the tokens file is the eflomal input: one line per pair, tokens space separated
     assert (out / "src.tok").read_text(encoding="utf-8").splitlines()[0] == "How many points did the Panthers " \
         "defense surrender ?"
