@@ -74,8 +74,11 @@ def train(resume: bool, overwrite: bool, mono_languages: str, **options) -> None
 
     langs = tuple(x.strip() for x in mono_languages.split(",") if x.strip())
     config = TrainConfig(mono_languages=langs, **options)
+    import os
+
     out = run_train(config, resume=resume, overwrite=overwrite)
-    click.echo(f"model written to {out} (train_config.json, data_stats.json, batch_mix.json, train_log.json)")
+    if os.environ.get("RANK", "0") == "0":
+        click.echo(f"model written to {out} (train_config.json, data_stats.json, batch_mix.json, train_log.json)")
 
 
 def _main() -> None:

@@ -237,7 +237,7 @@ def train(config: TrainConfig, resume: bool = False, overwrite: bool = False, ca
     # the sampler yields the global sequence; accelerate hands rank r every world-th batch
     rank_batches = len(prep.sampler) // world
     consumed = trained_global_batches(state.global_step, rank_batches, config.gradient_accumulation, world)
-    mix = prep.sampler.realised_mix(consumed)
+    mix = {**prep.sampler.realised_mix(consumed), "world_size": world}
     stats = {"train": prep.train.stats(), "validation": prep.val.stats() if prep.val is not None else None,
              "global_steps": state.global_step, "world_size": world}
     out = Path(config.out)
