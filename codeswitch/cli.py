@@ -48,6 +48,10 @@ main.add_command(evaluate_cmd)
 main.add_command(compare_cmd)
 main.add_command(check_scores_cmd)
 
+from codeswitch.recipe_cli import recipe_group  # noqa: E402
+
+main.add_command(recipe_group)
+
 from codeswitch.cli_parallel import align, induce  # noqa: E402
 
 main.add_command(align)

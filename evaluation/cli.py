@@ -58,6 +58,9 @@ def _shared_options(f):
         click.option("--bm25-b", default=0.4, show_default=True),
         click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
                      help="on-disk embedding cache (keyed by model, settings and texts)"),
+        click.option("--titles", "titles_file", type=click.Path(path_type=Path), default=None,
+                     help="XQuAD-R/MLQA-R: keep only the articles titled in this file (one a line), e.g. the "
+                          "held-out articles of a split by title"),
     ]
     for option in reversed(options):
         f = option(f)
@@ -66,7 +69,9 @@ def _shared_options(f):
 
 def _config(model: str, model_name: str | None, kw: dict):
     from evaluation.evaluate import EvalConfig
+    from evaluation.lareqa import read_titles
 
+    titles = read_titles(kw["titles_file"]) if kw.get("titles_file") else ()
     return EvalConfig(
         model=model, model_name=model_name, datasets=tuple(kw["datasets"]),
         data_dir=str(kw["data_dir"]) if kw["data_dir"] else None, langs=tuple(kw["langs"]),
@@ -76,7 +81,8 @@ def _config(model: str, model_name: str | None, kw: dict):
         max_length=kw["max_length"], batch_size=kw["batch_size"], device=kw["device"], fp16=kw["fp16"],
         index_kind=kw["index_kind"], shard_size=kw["shard_size"],
         index_dir=str(kw["index_dir"]) if kw["index_dir"] else None, bm25_k1=kw["bm25_k1"], bm25_b=kw["bm25_b"],
-        cache_dir=str(kw["cache_dir"]) if kw["cache_dir"] else None)
+        cache_dir=str(kw["cache_dir"]) if kw["cache_dir"] else None, titles=titles,
+        titles_file=str(kw["titles_file"]) if kw.get("titles_file") else None)
 
 
 def _validate(f):

@@ -125,12 +125,18 @@ def check_langs(langs: tuple[str, ...] | None, available: tuple[str, ...], datas
 
 
 def resolve(dataset_id: str, data_dir: Path | None = None, langs: tuple[str, ...] | None = None,
-            corpus: Path | None = None) -> Resolved:
-    """Load a dataset id from ``data_dir`` (release layout) or, without one, from the hub."""
+            corpus: Path | None = None, titles: tuple[str, ...] | None = None) -> Resolved:
+    """Load a dataset id from ``data_dir`` (release layout) or, without one, from the hub.
+
+    ``titles`` restricts XQuAD-R / MLQA-R to those articles (held-out evaluation); it is an
+    error for MIRACL and Mr.TyDi, which have no articles.
+    """
     family, lang, split = parse_id(dataset_id)
     if family in LAREQA_LANGS:
         chosen = check_langs(langs, LAREQA_LANGS[family], dataset_id)
-        return Resolved(dataset_id, pool=load_pool(family, _lareqa_dir(family, data_dir, chosen), chosen))
+        return Resolved(dataset_id, pool=load_pool(family, _lareqa_dir(family, data_dir, chosen), chosen, titles))
+    if titles:
+        raise ConfigError(f"--titles restricts XQuAD-R / MLQA-R articles; {dataset_id} has no article titles")
     table = MIRACL_LANGS if family == "miracl" else MRTYDI_LANGS
     chosen = (lang,) if lang else check_langs(langs, table[split], dataset_id)
     if lang and langs:

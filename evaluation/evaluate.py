@@ -54,6 +54,8 @@ class EvalConfig:
     bm25_k1: float = 0.9
     bm25_b: float = 0.4
     cache_dir: str | None = None
+    titles: tuple[str, ...] = ()
+    titles_file: str | None = None
 
     @property
     def name(self) -> str:
@@ -84,7 +86,8 @@ def evaluate(config: EvalConfig, out: Path, overwrite: bool = False, model=None)
     out = Path(out)
     check_output(out, overwrite)
     resolved = [resolve(d, Path(config.data_dir) if config.data_dir else None, config.langs or None,
-                        Path(config.corpus) if config.corpus else None) for d in config.datasets]
+                        Path(config.corpus) if config.corpus else None, config.titles or None)
+                for d in config.datasets]
     model = model or build_model(config)
     results: dict = {"model": config.name, "datasets": {}}
     with atomic_path(out) as tmp:
@@ -100,6 +103,8 @@ def evaluate(config: EvalConfig, out: Path, overwrite: bool = False, model=None)
                     "kind": "lareqa", "langs": list(res.pool.langs), "per_lang": r.per_lang,
                     "summary": r.summary, "skipped_without_relevant": r.skipped,
                     "n_candidates": len(res.pool.cand_ids), "n_questions": len(res.pool.questions)}
+                if config.titles:
+                    results["datasets"][res.dataset_id]["titles"] = len(config.titles)
                 continue
             entry = {"kind": "retrieval", "per_lang": {}}
             for task in res.tasks:

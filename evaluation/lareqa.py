@@ -10,13 +10,14 @@ Query ids are ``<lang>_<xling id>``.
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from codeswitch.errors import DataFormatError
+from codeswitch.errors import ConfigError, DataFormatError
 
 XQUAD_R_LANGS = ("ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh")
 MLQA_R_LANGS = ("ar", "de", "en", "es", "hi", "vi", "zh")
@@ -76,8 +77,14 @@ def _answer_sentence(breaks: list, start: int, path: Path, where: str) -> int:
     raise DataFormatError(f"{where}: answer_start {start} lies outside every sentence_breaks span", path)
 
 
-def load_lang_file(path: Path, lang: str) -> tuple[list[Question], list[str], list[str], dict[str, int]]:
-    """Parse one LAReQA JSON file: questions, candidate ids and texts, xling id -> local answer index."""
+def load_lang_file(path: Path, lang: str, titles: frozenset[str] | None = None,
+                   seen_titles: set[str] | None = None) -> tuple[list[Question], list[str], list[str], dict[str, int]]:
+    """Parse one LAReQA JSON file: questions, candidate ids and texts, xling id -> local answer index.
+
+    With ``titles``, only the articles whose ``title`` is in it are kept (questions and candidates);
+    paragraph numbers still count through the whole file, so candidate ids do not depend on the
+    filter. The titles found are added to ``seen_titles``.
+    """
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -92,7 +99,13 @@ def load_lang_file(path: Path, lang: str) -> tuple[list[Question], list[str], li
         raise DataFormatError("expected a SQuAD-format object with a 'data' list", path)
     p_no = 0
     for a_no, article in enumerate(doc["data"]):
+        keep = titles is None or article.get("title") in titles
+        if keep and titles is not None and seen_titles is not None:
+            seen_titles.add(article["title"])
         for paragraph in article.get("paragraphs", []):
+            if not keep:
+                p_no += 1
+                continue
             where = f"data[{a_no}] paragraph {p_no}"
             sents, breaks = paragraph.get("sentences"), paragraph.get("sentence_breaks")
             if not isinstance(sents, list) or not isinstance(breaks, list) or len(sents) != len(breaks):
@@ -117,15 +130,21 @@ def load_lang_file(path: Path, lang: str) -> tuple[list[Question], list[str], li
     return questions, ids, texts, answer
 
 
-def load_pool(name: str, directory: Path, langs: tuple[str, ...]) -> LareqaPool:
-    """Load ``<directory>/<lang>.json`` for every language into one pool (in the order of ``langs``)."""
+def load_pool(name: str, directory: Path, langs: tuple[str, ...], titles: tuple[str, ...] | None = None) -> LareqaPool:
+    """Load ``<directory>/<lang>.json`` for every language into one pool (in the order of ``langs``).
+
+    ``titles`` restricts the pool to those articles (e.g. the held-out articles of a split by
+    title, so nothing trained on is evaluated); a title found in no file is a ConfigError.
+    """
+    wanted = frozenset(titles) if titles else None
+    seen: set[str] = set()
     questions: list[Question] = []
     cand_ids: list[str] = []
     cand_texts: list[str] = []
     cand_langs: list[str] = []
     answers: dict[tuple[str, str], int] = {}
     for lang in langs:
-        qs, ids, texts, answer = load_lang_file(Path(directory) / f"{lang}.json", lang)
+        qs, ids, texts, answer = load_lang_file(Path(directory) / f"{lang}.json", lang, wanted, seen)
         offset = len(cand_ids)
         questions.extend(qs)
         cand_ids.extend(ids)
@@ -134,9 +153,40 @@ def load_pool(name: str, directory: Path, langs: tuple[str, ...]) -> LareqaPool:
         answers.update({(lang, xid): offset + i for xid, i in answer.items()})
     pool = LareqaPool(name, tuple(langs), tuple(questions), tuple(cand_ids), tuple(cand_texts),
                       tuple(cand_langs), answers)
-    if name == "xquad-r" and tuple(langs) == XQUAD_R_LANGS:
+    if wanted is not None:
+        missing = sorted(wanted - seen)
+        if missing:
+            hint = _close(missing[0], _all_titles(directory, langs))
+            raise ConfigError(f"{name}: {len(missing)} of {len(wanted)} titles are in no {'/'.join(langs)} file "
+                              f"under {directory} (first: {missing[0]!r}{hint});"
+                              " check the titles file (one article title a line, as in the JSON 'title' field)")
+    elif name == "xquad-r" and tuple(langs) == XQUAD_R_LANGS:
         _check_xquad_r(pool, directory)
     return pool
+
+
+def read_titles(path: Path) -> tuple[str, ...]:
+    """Article titles from a text file, one a line (blank lines and ``#`` comments ignored)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: titles file not found; give a text file with one article title a line") from None
+    except UnicodeDecodeError:
+        raise DataFormatError("titles file is not UTF-8 text", path) from None
+    titles = tuple(t.strip() for t in lines if t.strip() and not t.lstrip().startswith("#"))
+    if not titles:
+        raise DataFormatError("titles file lists no title (one article title a line)", path)
+    return titles
+
+
+def _all_titles(directory: Path, langs: tuple[str, ...]) -> list[str]:
+    doc = json.loads((Path(directory) / f"{langs[0]}.json").read_text(encoding="utf-8"))
+    return [a.get("title", "") for a in doc.get("data", [])]
+
+
+def _close(name: str, choices: list[str]) -> str:
+    near = difflib.get_close_matches(name, choices, n=3)
+    return f"; did you mean {', '.join(repr(c) for c in near)}?" if near else ""
 
 
 def _check_xquad_r(pool: LareqaPool, directory: Path) -> None:

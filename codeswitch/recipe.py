@@ -1,0 +1,403 @@
+"""Run a recipe: split -> generate -> train -> evaluate -> aggregate, skipping steps already done.
+
+Every step writes its output (a file or a directory) and, beside it, ``<output>.step.json`` with
+the hash of the step's full configuration (its command line, the recipe options and the hashes
+of the steps it reads). A step whose output exists with the same hash is skipped; a changed
+configuration reruns it (and, through the hashes, everything downstream). Steps run in-process
+through the ``codeswitch`` click commands (``generate``, ``train``, ``evaluate``), so a recipe does
+exactly what a user typing those commands would; torch is only imported by those commands.
+
+Grid order is seed-major (all models and settings for the first seed, then the next seed), so an
+interrupted run leaves complete seeds behind; rerunning resumes where it stopped. Off-the-shelf
+settings (no ``data``) and the ``baselines`` (e.g. ``bm25``) are evaluated once, not per seed.
+
+Output folder::
+
+    OUT/recipe.json                     the parsed recipe (resolved paths)
+    OUT/split/heldout_titles.txt        articles kept out of training (evaluation only)
+    OUT/data/<name>.jsonl               generated training records (+ .stats.json, .step.json)
+    OUT/models/<model>/<setting>/seed<k>   trained sentence-transformers models
+    OUT/eval/<model>/<setting>/seed<k>     codeswitch evaluate results (metrics.json, runs, plots)
+    OUT/results/                        runs.csv, results.json, table.md, *.png (see recipe_report)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from codeswitch.errors import ConfigError
+from codeswitch.recipe_config import SETTING_KEYS, Recipe, as_options
+
+_DATA_REF = re.compile(r"\{data:([A-Za-z0-9_.-]+)\}")
+
+
+@dataclass
+class StepResult:
+    """What happened to one step: ``ran``, ``skipped`` (same hash), ``failed`` or ``unavailable``."""
+
+    kind: str
+    name: str
+    status: str
+    out: str
+    seconds: float = 0.0
+    message: str = ""
+    hash: str = ""
+
+
+@dataclass
+class RunFilter:
+    """Restrict a run to some models / settings / seeds (None: all)."""
+
+    models: tuple[str, ...] | None = None
+    settings: tuple[str, ...] | None = None
+    seeds: tuple[int, ...] | None = None
+
+    def keep(self, model: str | None = None, setting: str | None = None, seed: int | None = None) -> bool:
+        """Whether a grid cell passes the filter."""
+        return ((model is None or self.models is None or model in self.models)
+                and (setting is None or self.settings is None or setting in self.settings)
+                and (seed is None or self.seeds is None or seed in self.seeds))
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """sha256 (first 16 hex digits) of the canonical JSON of ``config``."""
+    blob = json.dumps(config, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def sidecar(out: Path) -> Path:
+    """The ``<output>.step.json`` file beside a step output."""
+    return out.with_name(out.name + ".step.json")
+
+
+def read_sidecar(out: Path) -> dict[str, Any] | None:
+    """The stored step record of ``out``, or None when the step never finished."""
+    side = sidecar(out)
+    if not side.is_file() or not out.exists():
+        return None
+    try:
+        return json.loads(side.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return None
+
+
+def invoke(args: list[str]) -> None:
+    """Run ``codeswitch ARGS`` in this process (errors propagate as exceptions)."""
+    from codeswitch.cli import main
+
+    main.main(args=[str(a) for a in args], prog_name="codeswitch", standalone_mode=False)
+
+
+def command_has_option(command: str, option: str) -> bool:
+    """Whether ``codeswitch COMMAND`` (e.g. ``generate`` or ``lexicon induce``) has ``option``."""
+    from codeswitch.cli import main
+
+    cmd: Any = main
+    for part in command.split():
+        cmd = getattr(cmd, "commands", {}).get(part)
+        if cmd is None:
+            return False
+    return option is None or any(option in p.opts or option in getattr(p, "secondary_opts", []) for p in cmd.params)
+
+
+class RecipeRunner:
+    """Executes a :class:`Recipe` into ``out`` (see the module docstring for the layout)."""
+
+    def __init__(self, recipe: Recipe, out: Path, run_filter: RunFilter | None = None, dry_run: bool = False,
+                 echo: Callable[[str], None] = print, invoker: Callable[[list[str]], None] = invoke) -> None:
+        self.recipe = recipe
+        self.out = Path(out)
+        self.filter = run_filter or RunFilter()
+        self.dry_run = dry_run
+        self.echo = echo
+        self.invoker = invoker
+        self.steps: list[StepResult] = []
+        self.data_out: dict[str, Path] = {}
+        self.data_hash: dict[str, str] = {}
+        self.unavailable: dict[str, str] = {}
+        self.split_hash = ""
+        self.heldout_file: Path | None = None
+
+    # ------------------------------------------------------------------ generic step
+    def _step(self, kind: str, name: str, out: Path, config: dict[str, Any], action: Callable[[], None]) -> StepResult:
+        h = config_hash(config)
+        done = read_sidecar(out)
+        if done is not None and done.get("hash") == h:
+            res = StepResult(kind, name, "skipped", str(out), float(done.get("seconds", 0.0)), hash=h)
+            self.echo(f"[skip] {kind} {name} (same config hash {h})")
+        elif self.dry_run:
+            res = StepResult(kind, name, "planned", str(out), hash=h)
+            self.echo(f"[plan] {kind} {name} -> {out}")
+        else:
+            self.echo(f"[run]  {kind} {name} -> {out}")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            sidecar(out).unlink(missing_ok=True)
+            start = time.perf_counter()
+            try:
+                action()
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - one failed cell must not stop the grid
+                msg = " ".join(str(exc).split()) or type(exc).__name__
+                self.echo(f"[fail] {kind} {name}: {msg}")
+                res = StepResult(kind, name, "failed", str(out), time.perf_counter() - start, msg, h)
+                self.steps.append(res)
+                return res
+            seconds = time.perf_counter() - start
+            sidecar(out).write_text(json.dumps({"hash": h, "seconds": round(seconds, 2), "config": config,
+                                                "finished": time.strftime("%Y-%m-%dT%H:%M:%S")},
+                                               indent=1, default=str) + "\n", encoding="utf-8")
+            res = StepResult(kind, name, "ran", str(out), seconds, hash=h)
+        self.steps.append(res)
+        return res
+
+    # ------------------------------------------------------------------ split
+    def run_split(self) -> None:
+        """Split the articles by title (``codeswitch.pairs.split_by_title``) and write the title lists."""
+        spec = self.recipe.split
+        if not spec:
+            return
+        from codeswitch.pairs import split_by_title
+
+        src = Path(spec.get("titles_from", ""))
+        if not src.is_file():
+            raise ConfigError(f"{self.recipe.path}: split.titles_from {str(src)!r} is not a file (SQuAD-format JSON)")
+        out = self.out / "split"
+        config = {"titles_from": str(src), "held_out": spec.get("held_out", 0.25), "seed": spec.get("seed", 0)}
+
+        def action() -> None:
+            doc = json.loads(src.read_text(encoding="utf-8"))
+            titles = [a.get("title", "") for a in doc.get("data", [])]
+            mapping = split_by_title([SimpleNamespace(title=t) for t in titles], config["held_out"], config["seed"])
+            out.mkdir(parents=True, exist_ok=True)
+            for part in ("heldout", "train"):
+                names = sorted(t for t, v in mapping.items() if v == part)
+                (out / f"{part}_titles.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
+            (out / "split.json").write_text(json.dumps(mapping, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+        res = self._step("split", "by-title", out, config, action)
+        self.split_hash = res.hash
+        self.heldout_file = out / "heldout_titles.txt"
+
+    def _split_map(self) -> dict[str, str] | None:
+        path = self.out / "split" / "split.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    # ------------------------------------------------------------------ data
+    def _data_order(self) -> list[str]:
+        order: list[str] = []
+        visiting: set[str] = set()
+
+        def visit(name: str) -> None:
+            if name in order:
+                return
+            if name in visiting:
+                raise ConfigError(f"{self.recipe.path}: data entries reference each other in a cycle ({name})")
+            if name not in self.recipe.data:
+                raise ConfigError(f"{self.recipe.path}: {{data:{name}}} names no 'data' entry")
+            visiting.add(name)
+            for ref in _DATA_REF.findall(json.dumps(self.recipe.data[name])):
+                visit(ref)
+            visiting.discard(name)
+            order.append(name)
+
+        for name in self.recipe.data:
+            visit(name)
+        return order
+
+    def _fill(self, value: Any, out: Path) -> Any:
+        if isinstance(value, list):
+            return [self._fill(v, out) for v in value]
+        if isinstance(value, dict):
+            return {k: self._fill(v, out) for k, v in value.items()}
+        if not isinstance(value, str):
+            return value
+        value = _DATA_REF.sub(lambda m: str(self.data_out[m.group(1)]), value)
+        value = value.replace("{out}", str(out)).replace("{split}", str(self.out / "split"))
+        value = value.replace("{held_out}", str(self.recipe.split.get("held_out", 0.2)))
+        return value.replace("{split_seed}", str(self.recipe.split.get("seed", 0)))
+
+    def run_data(self, needed: set[str]) -> None:
+        """Build the data entries that the selected settings need (and their inputs)."""
+        for name in self._data_order():
+            entry = self.recipe.data[name]
+            ext = entry.get("ext", ".jsonl")
+            out = self.out / "data" / f"{name}{ext}"
+            self.data_out[name] = out
+            if name not in needed:
+                continue
+            refs = _DATA_REF.findall(json.dumps(entry))
+            missing = [n for n in entry.get("needs", []) if not command_has_option(*_split_need(n))]
+            bad_refs = [r for r in refs if r in self.unavailable]
+            if missing or bad_refs:
+                why = (f"needs `codeswitch {missing[0]}`, not in this version" if missing
+                       else f"input {bad_refs[0]} unavailable")
+                self.unavailable[name] = why
+                self.steps.append(StepResult("data", name, "unavailable", str(out), message=why))
+                self.echo(f"[n/a]  data {name}: {why}")
+                continue
+            config = {"entry": entry, "inputs": {r: self.data_hash.get(r, "") for r in refs}, "split": self.split_hash}
+            res = self._step("data", name, out, config, lambda e=entry, o=out: self._build_data(e, o))
+            self.data_hash[name] = res.hash
+            if res.status == "failed":
+                self.unavailable[name] = f"data step failed: {res.message}"
+
+    def _build_data(self, entry: dict[str, Any], out: Path) -> None:
+        if "pairs" in entry:
+            self._build_pairs(self._fill(entry["pairs"], out), out)
+        for key in ("generate", "command"):
+            if key in entry:
+                args = self._fill(list(entry[key]), out)
+                if key == "generate":
+                    args = ["generate", *args, "--out", str(out), "--overwrite", "--quiet"]
+                self.invoker(args)
+        if not out.exists():
+            raise ConfigError(f"the data step wrote nothing at {out}; its command must write {{out}}")
+        self._check_leakage(out)
+
+    def _check_leakage(self, out: Path) -> None:
+        """Refuse training records from held-out articles (records that carry ``meta.title``)."""
+        split = self._split_map()
+        if split is None or out.suffix != ".jsonl":
+            return
+        from codeswitch.example_io import iter_examples
+
+        held = {t for t, v in split.items() if v == "heldout"}
+        for ex in iter_examples(out):
+            if ex.meta.get("title") in held:
+                out.unlink()
+                raise ConfigError(f"{out.name}: record {ex.id} comes from held-out article {ex.meta['title']!r}; "
+                                  "the data step must keep only the training articles (--keep-split train)")
+
+    def _build_pairs(self, spec: dict[str, Any], out: Path) -> None:
+        from codeswitch.example_io import write_examples
+        from codeswitch.pairs import build_pairs, read_parallel
+
+        items = read_parallel(spec["inputs"], langs=spec.get("langs"))
+        split = self._split_map()
+        examples = list(build_pairs(items, mode=spec.get("mode", "all"), passage=spec.get("passage", "sentence"),
+                                    per_item=spec.get("per_item"), seed=int(spec.get("seed", 0)), split=split,
+                                    keep_split="train" if split is not None else None, source="recipe"))
+        if split is not None:
+            leaked = {e.meta.get("title") for e in examples} - {t for t, v in split.items() if v == "train"}
+            if leaked:
+                raise ConfigError(f"pairs for {out.name} contain articles outside the training split: "
+                                  f"{sorted(leaked)[:3]}")
+        write_examples(examples, out)
+
+    # ------------------------------------------------------------------ train + eval
+    def _eval_args(self) -> tuple[list[str], dict[str, Any]]:
+        opts = dict(self.recipe.eval)
+        if opts.get("titles") == "heldout":
+            if self.heldout_file is None:
+                raise ConfigError(f"{self.recipe.path}: eval.titles is 'heldout' but the recipe has no 'split'")
+            opts["titles"] = str(self.heldout_file)
+        return as_options(opts), opts
+
+    def _evaluate(self, label: str, model: str, out: Path, extra: dict[str, Any], upstream: str) -> StepResult:
+        args, opts = self._eval_args()
+        extra_args = as_options({k: v for k, v in extra.items() if v is not None})
+        cmd = ["evaluate", "--model", model, "--model-name", label, *args, *extra_args, "--out", str(out),
+               "--overwrite"]
+        config = {"args": cmd[:-3] + cmd[-1:], "upstream": upstream, "split": self.split_hash}
+        if opts.get("titles"):
+            config["titles_sha"] = hashlib.sha256(Path(opts["titles"]).read_bytes()).hexdigest()[:16] \
+                if Path(opts["titles"]).is_file() else ""
+        return self._step("eval", label, out, config, lambda: self.invoker(cmd))
+
+    def run_grid(self) -> None:
+        """Baselines, off-the-shelf models, then every (seed, model, setting) cell."""
+        for base in self.recipe.baselines:
+            if self.filter.keep(model=base):
+                self._evaluate(base, base, self.out / "eval" / base / "baseline" / "once", {}, "")
+        for mname, model in self.recipe.models.items():
+            for sname, setting in self.recipe.settings.items():
+                if setting.get("data") is None and self.filter.keep(mname, sname):
+                    out = self.out / "eval" / mname / sname / "once"
+                    self._evaluate(f"{mname}/{sname}", model["path"], out, _prefixes(model), model["path"])
+        for seed in self.recipe.seeds:
+            for mname, model in self.recipe.models.items():
+                for sname, setting in self.recipe.settings.items():
+                    if setting.get("data") is None or not self.filter.keep(mname, sname, seed):
+                        continue
+                    self._train_and_eval(seed, mname, model, sname, setting)
+
+    def _train_and_eval(self, seed: int, mname: str, model: dict, sname: str, setting: dict) -> None:
+        label = f"{mname}/{sname}/seed{seed}"
+        data = setting["data"]
+        if data in self.unavailable:
+            self.steps.append(StepResult("train", label, "unavailable", "", message=self.unavailable[data]))
+            return
+        mdir = self.out / "models" / mname / sname / f"seed{seed}"
+        opts = dict(self.recipe.train) | dict(model.get("train", {})) | {
+            k: v for k, v in setting.items() if k not in SETTING_KEYS}
+        opts |= {k: v for k, v in _prefixes(model).items() if v is not None}
+        cmd = ["train", "--data", str(self.data_out[data]), "--model", model["path"], *as_options(opts),
+               "--seed", str(seed), "--out", str(mdir), "--overwrite"]
+        config = {"args": cmd[:-3] + cmd[-1:], "data": self.data_hash.get(data, "")}
+        res = self._step("train", label, mdir, config, lambda: self.invoker(cmd))
+        if res.status in ("failed", "planned"):
+            return
+        self._evaluate(label, str(mdir), self.out / "eval" / mname / sname / f"seed{seed}", {}, res.hash)
+
+    # ------------------------------------------------------------------ all
+    def needed_data(self) -> set[str]:
+        """Data entries used by the selected settings, with everything they read."""
+        wanted = {s["data"] for n, s in self.recipe.settings.items()
+                  if s.get("data") and self.filter.keep(setting=n)}
+        closure: set[str] = set()
+        stack = list(wanted)
+        while stack:
+            name = stack.pop()
+            if name in closure:
+                continue
+            closure.add(name)
+            stack.extend(_DATA_REF.findall(json.dumps(self.recipe.data[name])))
+        return closure
+
+    def run(self) -> list[StepResult]:
+        """Run every step (or plan them with ``dry_run``); return the step results."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "recipe.json").write_text(json.dumps(asdict(self.recipe), indent=1, ensure_ascii=False) + "\n",
+                                              encoding="utf-8")
+        self.run_split()
+        self.run_data(self.needed_data())
+        self.run_grid()
+        return self.steps
+
+
+def _split_need(need: str) -> tuple[str, str | None]:
+    parts = need.split()
+    opts = [p for p in parts if p.startswith("--")]
+    return " ".join(p for p in parts if not p.startswith("--")), (opts[0] if opts else None)
+
+
+def _prefixes(model: dict[str, Any]) -> dict[str, Any]:
+    return {"query_prefix": model.get("query_prefix"), "passage_prefix": model.get("passage_prefix")}
+
+
+@dataclass
+class RunSummary:
+    """Counts of step outcomes (for the command's last line)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, steps: list[StepResult]) -> RunSummary:
+        """Count the steps by status."""
+        counts: dict[str, int] = {}
+        for s in steps:
+            counts[s.status] = counts.get(s.status, 0) + 1
+        return cls(counts)
+
+    def line(self) -> str:
+        """``3 ran, 5 skipped, 0 failed``-style text."""
+        return ", ".join(f"{n} {k}" for k, n in sorted(self.counts.items())) or "nothing to do"

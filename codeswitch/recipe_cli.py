@@ -1,0 +1,111 @@
+"""``codeswitch recipe``: run a comparison recipe (generate -> train -> evaluate -> table) from one YAML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from codeswitch.errors import ConfigError
+
+
+def _csv(value: str | None) -> tuple[str, ...] | None:
+    return tuple(v for v in value.replace(",", " ").split()) if value else None
+
+
+def _seeds(value: str | None) -> tuple[int, ...] | None:
+    items = _csv(value)
+    if items is None:
+        return None
+    try:
+        return tuple(int(v) for v in items)
+    except ValueError:
+        raise ConfigError(f"--seeds takes integers separated by commas, found {value!r}") from None
+
+
+@click.group("recipe")
+def recipe_group() -> None:
+    """Reproducible comparison recipes: generate -> train -> evaluate -> aggregate, from one YAML file.
+
+    \b
+    codeswitch recipe run recipes/xquad-small-cpu.yaml --out runs/xquad-small-cpu
+    codeswitch recipe run recipes/xquad-small-cpu.yaml --out runs/xquad-small-cpu --dry-run
+    """
+
+
+def _options(f):
+    for option in reversed([
+        click.argument("recipe_file", type=click.Path(path_type=Path, exists=True, dir_okay=False)),
+        click.option("--out", type=click.Path(path_type=Path), required=True,
+                     help="Working folder: split, data, models, eval results (large; keep it out of git)."),
+        click.option("--results", type=click.Path(path_type=Path), default=None,
+                     help="Where runs.csv, results.json, table.md and summary.png go (default: OUT/results)."),
+        click.option("--models", default=None, help="Only these recipe models (comma-separated)."),
+        click.option("--settings", default=None, help="Only these settings (comma-separated)."),
+        click.option("--seeds", default=None, help="Only these seeds (comma-separated integers)."),
+    ]):
+        f = option(f)
+    return f
+
+
+def _execute(recipe_file: Path, out: Path, results: Path | None, models, settings, seeds, dry_run: bool) -> None:
+    from codeswitch.recipe import RecipeRunner, RunFilter, RunSummary
+    from codeswitch.recipe_config import load_recipe
+    from codeswitch.recipe_report import collect_rows, write_results
+
+    recipe = load_recipe(recipe_file)
+    flt = RunFilter(_csv(models), _csv(settings), _seeds(seeds))
+    for kind, chosen, known in (("model", flt.models, recipe.models), ("setting", flt.settings, recipe.settings)):
+        for name in chosen or ():
+            if name not in known:
+                raise ConfigError(f"--{kind}s: {name!r} is not in {recipe_file} (known: {', '.join(known)})")
+    runner = RecipeRunner(recipe, out, flt, dry_run=dry_run, echo=click.echo)
+    steps = runner.run()
+    dataset = recipe.eval["dataset"]
+    rows = collect_rows(steps, dataset)
+    res_dir = results or out / "results"
+    header = _header(recipe, rows)
+    if rows and any(r["status"] in ("ran", "skipped") for r in rows):
+        write_results(rows, res_dir, header, f"{recipe.name}: {dataset}, held-out articles")
+        click.echo((res_dir / "table.md").read_text(encoding="utf-8"))
+        click.echo(f"results written to {res_dir}")
+    summary = RunSummary.of(steps)
+    click.echo(f"steps: {summary.line()}")
+    if summary.counts.get("failed"):
+        raise click.ClickException(f"{summary.counts['failed']} step(s) failed; see the [fail] lines above")
+
+
+def _header(recipe, rows) -> str:
+    ev = recipe.eval
+    first = next((r for r in rows if r.get("n_questions")), {})
+    langs = ev.get("langs") or "all"
+    langs = " ".join(langs) if isinstance(langs, list) else langs
+    held = recipe.split.get("held_out")
+    parts = [f"**{recipe.name}** — {ev['dataset']}, languages {langs}"]
+    if held is not None:
+        parts.append(f"{held} held-out articles (split seed {recipe.split.get('seed', 0)}), "
+                     f"{first.get('n_questions', '?')} questions, {first.get('n_candidates', '?')} candidates")
+    parts.append(f"seeds {', '.join(map(str, recipe.seeds))}; mean ± std over seeds (sample std)")
+    if recipe.sizes:
+        parts.append(recipe.sizes.strip())
+    return "; ".join(parts) + "."
+
+
+@recipe_group.command("run")
+@_options
+@click.option("--dry-run", is_flag=True, help="Only list the steps (run / skip by hash); write nothing new.")
+def run_cmd(recipe_file, out, results, models, settings, seeds, dry_run) -> None:
+    """Run RECIPE_FILE into OUT; steps whose output exists with the same config hash are skipped.
+
+    Rerunning the same command resumes an interrupted grid. Each step's hash sits beside its
+    output in <output>.step.json; change an option in the YAML and that step and everything
+    downstream of it run again.
+    """
+    _execute(recipe_file, out, results, models, settings, seeds, dry_run)
+
+
+@recipe_group.command("report")
+@_options
+def report_cmd(recipe_file, out, results, models, settings, seeds) -> None:
+    """Rebuild the results table and plots from the finished steps in OUT (runs nothing)."""
+    _execute(recipe_file, out, results, models, settings, seeds, dry_run=True)

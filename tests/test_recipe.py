@@ -1,0 +1,188 @@
+"""Recipe runner: parsing, skipping by config hash, reruns on change, aggregation (fake step commands).
+
+The steps' commands are replaced by a fake invoker that writes what the real commands would
+(a JSONL, a model dir, a metrics.json with known numbers), so hashing, skipping and the
+aggregated table are checked exactly and fast; tests/test_recipe_e2e.py runs the real commands.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from codeswitch.errors import ConfigError
+from codeswitch.recipe import RecipeRunner, RunFilter, config_hash, sidecar
+from codeswitch.recipe_config import as_options, load_recipe
+from codeswitch.recipe_report import aggregate, collect_rows, markdown_table, write_results
+
+# mono mAP of a fake trained model: depends on setting and seed so mean/std are known
+FAKE_MAP = {("english", "1"): 0.5, ("english", "2"): 0.7, ("hybrid", "1"): 0.6, ("hybrid", "2"): 0.6}
+
+
+def _recipe(tmp_path: Path, shared_data: Path, **over) -> Path:
+    doc = {
+        "name": "tiny",
+        "paths": {"data": str(shared_data)},
+        "split": {"titles_from": "{data}/xquad/xquad.en.json", "held_out": 4, "seed": 0},
+        "data": {
+            "en": {"pairs": {"inputs": ["{data}/xquad/xquad.en.json"], "mode": "mono", "passage": "sentence"}},
+            "cs": {"generate": ["{data:en}", "--lexicon", "de={data}/muse-full/en-de.txt"]},
+            "future": {"needs": ["generate --no-such-option"], "generate": ["{data:en}"]},
+        },
+        "models": {"m": {"path": "some/model", "query_prefix": "query: "}},
+        "train": {"batch_size": 4, "max_steps": 2},
+        "settings": {"off-the-shelf": {}, "english": {"data": "en", "batching": "random"},
+                     "hybrid": {"data": "cs", "batching": "hybrid", "alpha": 0.5}, "later": {"data": "future"}},
+        "seeds": [1, 2],
+        "baselines": ["bm25"],
+        "eval": {"dataset": "xquad-r", "data_dir": "{data}", "langs": ["en", "de"], "titles": "heldout"},
+    } | over
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
+
+
+class FakeInvoker:
+    """Stands in for ``codeswitch <cmd>``: records calls, writes plausible outputs."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def __call__(self, args: list[str]) -> None:
+        self.calls.append(args)
+        out = Path(args[args.index("--out") + 1])
+        if out.is_dir():  # the real commands get --overwrite
+            shutil.rmtree(out)
+        if args[0] == "generate":
+            src = Path(args[1])
+            out.write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+        elif args[0] == "train":
+            out.mkdir(parents=True)
+            (out / "args.json").write_text(json.dumps(args), encoding="utf-8")
+        elif args[0] == "evaluate":
+            name = args[args.index("--model-name") + 1]
+            parts = name.split("/") + ["", ""]
+            mono = FAKE_MAP.get((parts[1], parts[2].replace("seed", "")), 0.3)
+            summary = {"mono": {"map": mono}, "cross": {"map": mono / 2}, "multi": {"map": 0.2, "rank_distance": 10.0}}
+            out.mkdir(parents=True)
+            (out / "metrics.json").write_text(json.dumps(
+                {"datasets": {"xquad-r": {"summary": summary, "n_questions": 7, "n_candidates": 9}}}), encoding="utf-8")
+
+    def commands(self, name: str) -> list[list[str]]:
+        return [c for c in self.calls if c[0] == name]
+
+
+def test_load_recipe_resolves_paths_and_options(tmp_path, shared_data):
+    r = load_recipe(_recipe(tmp_path, shared_data))
+    assert r.paths["data"] == str(shared_data)
+    assert r.split["titles_from"] == f"{shared_data}/xquad/xquad.en.json"
+    assert r.data["cs"]["generate"][0] == "{data:en}"  # data references stay for the runner
+    assert as_options({"max_steps": 2, "cached": True, "fp16": False, "langs": ["en", "de"], "x": None}) == [
+        "--cached", "--langs", "en", "--langs", "de", "--max-steps", "2"]
+
+
+@pytest.mark.parametrize(("over", "match"), [
+    ({"modelz": {}}, r"unknown key\(s\) modelz"),
+    ({"settings": {"s": {"data": "nope"}}}, r"settings.s.data is 'nope', not a 'data' entry"),
+    ({"models": {"m": {}}}, r"models.m needs a 'path'"),
+    ({"seeds": []}, r"'seeds' must be a non-empty list of integers"),
+    ({"eval": {}}, r"eval.dataset is required"),
+    ({"split": {"titles_from": "{nowhere}/x.json"}}, r"unknown placeholder \{nowhere\}; define it under 'paths'"),
+])
+def test_bad_recipes(tmp_path, shared_data, over, match):
+    with pytest.raises(ConfigError, match=match):
+        load_recipe(_recipe(tmp_path, shared_data, **over))
+
+
+def test_path_candidates_first_existing_else_last(tmp_path, shared_data, monkeypatch):
+    monkeypatch.setenv("RECIPE_TEST_DIR", str(tmp_path))
+    r = load_recipe(_recipe(tmp_path, shared_data, paths={
+        "data": str(shared_data), "a": ["$RECIPE_TEST_UNSET", "$RECIPE_TEST_DIR", "hub/id"],
+        "b": [str(tmp_path / "absent"), "hub/fallback"]}))
+    assert r.paths["a"] == str(tmp_path)
+    assert r.paths["b"] == "hub/fallback"
+
+
+def test_run_skips_by_hash_and_reruns_what_changed(tmp_path, shared_data):
+    out = tmp_path / "out"
+    fake = FakeInvoker()
+    steps = RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), out, echo=lambda s: None, invoker=fake).run()
+    status = {(s.kind, s.name): s.status for s in steps}
+    assert status[("split", "by-title")] == "ran"
+    assert status[("data", "future")] == "unavailable"
+    assert status[("train", "m/later/seed1")] == "unavailable"
+    assert len(fake.commands("train")) == 4 and len(fake.commands("evaluate")) == 6  # 4 trained + 1 shelf + bm25
+    held = (out / "split" / "heldout_titles.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    train_titles = set((out / "split" / "train_titles.txt").read_text(encoding="utf-8").split("\n")[:-1])
+    assert len(held) == 4 and len(train_titles) == 44 and not set(held) & train_titles
+    # English pairs hold only training articles, one per question of those articles
+    records = [json.loads(x) for x in (out / "data" / "en.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {r["meta"]["title"] for r in records} == train_titles
+    # every evaluation is restricted to the held-out titles; e5-style prefixes reach train and eval
+    for call in fake.commands("evaluate"):
+        assert call[call.index("--titles") + 1] == str(out / "split" / "heldout_titles.txt")
+    train1 = fake.commands("train")[0]
+    assert train1[train1.index("--query-prefix") + 1] == "query: " and train1[train1.index("--seed") + 1] == "1"
+    side = json.loads(sidecar(out / "models" / "m" / "english" / "seed1").read_text(encoding="utf-8"))
+    assert side["hash"] == config_hash(side["config"])
+
+    # same recipe again: everything is skipped, nothing invoked
+    fake2 = FakeInvoker()
+    steps2 = RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), out, echo=lambda s: None, invoker=fake2).run()
+    assert fake2.calls == []
+    assert {s.status for s in steps2 if s.status != "unavailable"} == {"skipped"}
+
+    # change one setting's training option: only its trains and evals rerun
+    changed = _recipe(tmp_path, shared_data, settings={
+        "off-the-shelf": {}, "english": {"data": "en", "batching": "random"},
+        "hybrid": {"data": "cs", "batching": "hybrid", "alpha": 0.7}, "later": {"data": "future"}})
+    fake3 = FakeInvoker()
+    RecipeRunner(load_recipe(changed), out, echo=lambda s: None, invoker=fake3).run()
+    trained = [c[c.index("--out") + 1] for c in fake3.commands("train")]
+    assert trained == [str(out / "models" / "m" / "hybrid" / f"seed{k}") for k in (1, 2)]
+    assert [c[c.index("--model-name") + 1] for c in fake3.commands("evaluate")] == ["m/hybrid/seed1", "m/hybrid/seed2"]
+
+    # a changed lexicon (data step) reruns the data and everything trained on it
+    fake4 = FakeInvoker()
+    lex = changed  # keeps alpha 0.7
+    doc = yaml.safe_load(lex.read_text(encoding="utf-8"))
+    doc["data"]["cs"]["generate"] += ["--ratio", "0.3"]
+    lex.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    RecipeRunner(load_recipe(lex), out, echo=lambda s: None, invoker=fake4).run()
+    assert [c[0] for c in fake4.calls] == ["generate", "train", "evaluate", "train", "evaluate"]
+
+
+def test_filters_and_dry_run(tmp_path, shared_data):
+    fake = FakeInvoker()
+    runner = RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), tmp_path / "out",
+                          RunFilter(models=("m",), settings=("english",), seeds=(2,)), dry_run=True,
+                          echo=lambda s: None, invoker=fake)
+    steps = runner.run()
+    assert fake.calls == []
+    assert [s.name for s in steps if s.kind == "train"] == ["m/english/seed2"]
+    assert not (tmp_path / "out" / "split").exists()
+
+
+def test_aggregated_table_mean_std(tmp_path, shared_data):
+    out = tmp_path / "out"
+    steps = RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), out, echo=lambda s: None,
+                         invoker=FakeInvoker()).run()
+    rows = collect_rows(steps, "xquad-r")
+    aggs = {(a["model"], a["setting"]): a for a in aggregate(rows)}
+    eng = aggs[("m", "english")]
+    assert eng["n"] == 2 and eng["mono_map"] == pytest.approx(0.6)
+    assert eng["mono_map_std"] == pytest.approx(math.sqrt(0.02))  # sample std of 0.5, 0.7
+    assert aggs[("m", "hybrid")]["mono_map_std"] == pytest.approx(0.0)
+    assert aggs[("bm25", "baseline")]["n"] == 1 and math.isnan(aggs[("bm25", "baseline")]["mono_map_std"])
+    assert aggs[("m", "later")]["n"] == 0
+    table = markdown_table(list(aggs.values()), "HEADER")
+    assert "| m | english | 2 | 0.600 ± 0.141 | 0.300 ± 0.071 | 0.200 ± 0.000 | 10.0 ± 0.0 |" in table
+    assert "| m | later | 0 | not run: unavailable: needs `codeswitch generate --no-such-option`" in table
+    write_results(rows, out / "results", "HEADER", "tiny")
+    assert {p.name for p in (out / "results").iterdir()} == {"runs.csv", "results.json", "table.md", "summary.png"}
+    assert (out / "results" / "runs.csv").read_text(encoding="utf-8").count("\n") == len(rows) + 1
