@@ -211,3 +211,22 @@ def report(stats: dict, out: Path) -> None:
     from codeswitch.generate import stats_path
 
     click.echo(f"wrote {out} and {stats_path(out)}")
+
+
+def run_from_generate(inputs, out, fmt, lexicons, seed, ratio, side, workers, overwrite, quiet, opts: dict):
+    """The ``generate`` hook: returns None when the pair records were written (no ``--lexicon``),
+    else the inputs the lexicon switcher should read instead (a temporary JSONL of pair records).
+    Without ``--pairs`` it returns ``inputs`` unchanged (and rejects pair-only options)."""
+    if not opts.get("pairs"):
+        if opts.get("align_switch") or opts.get("split_by"):
+            raise ConfigError("--align-switch and --split-by need --pairs all|mono|cross (parallel input)")
+        return tuple(inputs)
+    if not inputs:
+        raise ConfigError("--pairs needs translated QA inputs, e.g. ../shared/data/xquad/xquad.*.json")
+    config = config_from_options(inputs, out, fmt, seed, ratio, side, workers, opts)
+    if lexicons and config.align_switch:
+        raise ConfigError("use either --lexicon or --align-switch with --pairs, not both (one switcher per run)")
+    if not lexicons:
+        report(generate_pairs(config, overwrite, progress=not quiet), Path(out))
+        return None
+    return (pairs_as_input(config),)
