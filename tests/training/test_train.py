@@ -193,3 +193,17 @@ def test_trained_global_batches_counts_epochs_accumulation_and_ranks():
     assert trained_global_batches(4, 10, 3, 1) == 10
     assert trained_global_batches(5, 10, 3, 1) == 13
     assert trained_global_batches(3, 5, 1, 2) == 6  # 2 ranks: each step consumes 2 global batches
+
+
+def test_early_stopping_on_validation_loss(tiny_bert, xquad_jsonl, tmp_path):
+    out = tmp_path / "es"
+    # a learning rate of 1e-12 leaves the validation loss flat, so patience 1 stops at the second evaluation
+    res = _run(["--data", str(xquad_jsonl), "--model", str(tiny_bert), "--out", str(out), "--max-steps", "6",
+                "--lr", "1e-12", "--val-fraction", "0.2", "--eval-steps", "1", "--save-steps", "1",
+                "--early-stopping", "1", *FAST])
+    assert res.exit_code == 0, res.output
+    stats = json.loads((out / "data_stats.json").read_text())
+    assert stats["global_steps"] == 2
+    log = json.loads((out / "train_log.json").read_text())
+    assert [e["step"] for e in log if "eval_loss" in e] == [1, 2]
+    assert json.loads((out / "batch_mix.json").read_text())["batches"] == 2
