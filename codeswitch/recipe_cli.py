@@ -61,12 +61,13 @@ def _execute(recipe_file: Path, out: Path, results: Path | None, models, setting
                 raise ConfigError(f"--{kind}s: {name!r} is not in {recipe_file} (known: {', '.join(known)})")
     runner = RecipeRunner(recipe, out, flt, dry_run=dry_run, echo=click.echo)
     steps = runner.run()
-    dataset = recipe.eval["dataset"]
-    rows = collect_rows(steps, dataset)
+    ds = recipe.eval["dataset"]
+    datasets = list(ds) if isinstance(ds, list) else [ds]
+    rows = collect_rows(steps, datasets)
     res_dir = results or out / "results"
-    header = _header(recipe, rows)
+    header = _header(recipe, rows, datasets)
     if rows and any(r["status"] in ("ran", "skipped") for r in rows):
-        write_results(rows, res_dir, header, f"{recipe.name}: {dataset}, held-out articles")
+        write_results(rows, res_dir, header, recipe.name)
         click.echo((res_dir / "table.md").read_text(encoding="utf-8"))
         click.echo(f"results written to {res_dir}")
     summary = RunSummary.of(steps)
@@ -75,13 +76,13 @@ def _execute(recipe_file: Path, out: Path, results: Path | None, models, setting
         raise click.ClickException(f"{summary.counts['failed']} step(s) failed; see the [fail] lines above")
 
 
-def _header(recipe, rows) -> str:
+def _header(recipe, rows, datasets) -> str:
     ev = recipe.eval
     first = next((r for r in rows if r.get("n_questions")), {})
     langs = ev.get("langs") or "all"
     langs = " ".join(langs) if isinstance(langs, list) else langs
     held = recipe.split.get("held_out")
-    parts = [f"**{recipe.name}** — {ev['dataset']}, languages {langs}"]
+    parts = [f"**{recipe.name}** — {', '.join(datasets)}, languages {langs}"]
     if held is not None:
         parts.append(f"{held} held-out articles (split seed {recipe.split.get('seed', 0)}), "
                      f"{first.get('n_questions', '?')} questions, {first.get('n_candidates', '?')} candidates")

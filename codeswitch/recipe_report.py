@@ -1,10 +1,13 @@
-"""Aggregate a recipe's evaluations: per-run rows, mean ± std over seeds, Markdown table, plots.
+"""Aggregate a recipe's evaluations: per-run rows, mean ± std over seeds, Markdown tables, plots.
 
 Conventions: a row is one evaluated model (a baseline, an off-the-shelf model, or one trained
-seed). Figures are the LAReQA macro averages that ``codeswitch evaluate`` writes (mono / cross /
-multi mAP; rank distance in the multi setting, lower is better). ``std`` is the sample standard
-deviation over seeds (ddof=1; blank for a single run). Training time is the wall-clock seconds of
-the ``codeswitch train`` step on the machine that ran it.
+seed) on one dataset. XQuAD-R / MLQA-R rows hold the LAReQA macro averages that ``codeswitch
+evaluate`` writes (mono / cross / multi mAP; rank distance in the multi setting, lower is
+better); MIRACL / Mr.TyDi rows hold nDCG@10 and Recall@100 averaged over the evaluated
+languages. ``std`` is the sample standard deviation over seeds (ddof=1; shown only with two or
+more seeds). Training time is the wall-clock seconds of the ``codeswitch train`` step on the
+machine that ran it. Cells not run yet (or that failed / need a missing option) are listed as
+such, never filled in.
 """
 
 from __future__ import annotations
@@ -12,44 +15,67 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 from codeswitch.atomic import atomic_path
 
-METRICS = (("mono", "map"), ("cross", "map"), ("multi", "map"), ("multi", "rank_distance"))
-COLUMNS = ("mono_map", "cross_map", "multi_map", "rank_distance")
+# column key, table heading, (setting, metric) in the LAReQA summary, digits
+LAREQA_COLUMNS = (("mono_map", "mono mAP", ("mono", "map"), 3), ("cross_map", "cross mAP", ("cross", "map"), 3),
+                  ("multi_map", "multi mAP", ("multi", "map"), 3),
+                  ("rank_distance", "rank distance ↓", ("multi", "rank_distance"), 1))
+RETRIEVAL_COLUMNS = (("ndcg@10", "nDCG@10", ("average", "ndcg@10"), 3),
+                     ("recall@100", "Recall@100", ("average", "recall@100"), 3))
+DONE = ("ran", "skipped")
 
 
-def read_metrics(eval_dir: Path, dataset: str) -> dict[str, float]:
-    """The headline figures of one ``codeswitch evaluate`` results folder."""
+def _columns(kind: str) -> tuple:
+    return LAREQA_COLUMNS if kind == "lareqa" else RETRIEVAL_COLUMNS
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a dataset id (``miracl/sw/dev`` -> ``miracl-sw-dev``)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")
+
+
+def read_metrics(eval_dir: Path) -> dict[str, dict[str, Any]]:
+    """dataset id -> headline figures (and ``kind``) of one ``codeswitch evaluate`` results folder."""
     doc = json.loads((Path(eval_dir) / "metrics.json").read_text(encoding="utf-8"))
-    entry = doc["datasets"][dataset]
-    summary = entry["summary"]
-    row = {col: summary.get(s, {}).get(m, float("nan")) for col, (s, m) in zip(COLUMNS, METRICS, strict=True)}
-    row["n_questions"] = entry.get("n_questions", 0)
-    row["n_candidates"] = entry.get("n_candidates", 0)
-    return row
+    out: dict[str, dict[str, Any]] = {}
+    for ds, entry in doc["datasets"].items():
+        kind = entry.get("kind", "lareqa")
+        row: dict[str, Any] = {"kind": kind}
+        for col, _, (setting, metric), _ in _columns(kind):
+            table = entry.get("summary", {}).get(setting, {}) if kind == "lareqa" else entry.get(setting, {})
+            row[col] = table.get(metric, float("nan"))
+        row["n_questions"] = entry.get("n_questions", 0)
+        row["n_candidates"] = entry.get("n_candidates", 0)
+        out[ds] = row
+    return out
 
 
-def collect_rows(steps: list, dataset: str) -> list[dict[str, Any]]:
-    """One row per eval step (ran or skipped) plus rows for settings that could not run."""
-    train_secs = {s.name: s.seconds for s in steps if s.kind == "train" and s.status in ("ran", "skipped")}
+def _split_name(name: str) -> tuple[str, str, str]:
+    # names: "bm25" (baseline), "model/setting" (off the shelf), "model/setting/seedN" (trained)
+    model, setting, seed = (name.split("/") + ["baseline", ""])[:3]
+    return model, setting, seed.replace("seed", "")
+
+
+def collect_rows(steps: list, datasets: list[str]) -> list[dict[str, Any]]:
+    """One row per (eval step, dataset); rows for cells not run (planned, failed, unavailable)."""
+    train = {s.name: s for s in steps if s.kind == "train"}
     rows: list[dict[str, Any]] = []
     for s in steps:
-        if s.kind == "eval":
-            # names: "bm25" (baseline), "model/setting" (off the shelf), "model/setting/seedN" (trained)
-            model, setting, seed = (s.name.split("/") + ["baseline", ""])[:3]
-            row: dict[str, Any] = {"model": model, "setting": setting, "seed": seed.replace("seed", ""),
-                                   "status": s.status, "train_seconds": train_secs.get(s.name),
-                                   "eval_seconds": round(s.seconds, 1), "message": s.message}
-            if s.status in ("ran", "skipped"):
-                row |= read_metrics(Path(s.out), dataset)
-            rows.append(row)
-        elif s.kind == "train" and s.status in ("failed", "unavailable"):
-            model, setting, seed = s.name.split("/")
-            rows.append({"model": model, "setting": setting, "seed": seed.replace("seed", ""), "status": s.status,
-                         "train_seconds": None, "eval_seconds": None, "message": s.message})
+        if s.kind == "eval" or (s.kind == "train" and s.status not in DONE):
+            model, setting, seed = _split_name(s.name)
+            t = train.get(s.name)
+            base = {"model": model, "setting": setting, "seed": seed, "status": s.status,
+                    "train_seconds": round(t.seconds, 1) if t is not None and t.status in DONE else None,
+                    "eval_seconds": round(s.seconds, 1) if s.kind == "eval" else None,
+                    "message": s.message or ("not run yet: rerun the recipe command" if s.status == "planned" else "")}
+            metrics = read_metrics(Path(s.out)) if s.kind == "eval" and s.status in DONE else {}
+            for ds in datasets:
+                rows.append(base | {"dataset": ds} | metrics.get(ds, {}))
     return rows
 
 
@@ -64,17 +90,18 @@ def _mean_std(values: list[float]) -> tuple[float, float]:
 
 
 def aggregate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mean and std over seeds per (model, setting), in first-seen order."""
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    """Mean and std over seeds per (dataset, model, setting), in first-seen order."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for r in rows:
-        groups.setdefault((r["model"], r["setting"]), []).append(r)
+        groups.setdefault((r["dataset"], r["model"], r["setting"]), []).append(r)
     out = []
-    for (model, setting), rs in groups.items():
-        ok = [r for r in rs if r["status"] in ("ran", "skipped")]
-        agg: dict[str, Any] = {"model": model, "setting": setting, "n": len(ok),
+    for (ds, model, setting), rs in groups.items():
+        ok = [r for r in rs if r["status"] in DONE and "kind" in r]
+        kind = ok[0]["kind"] if ok else ""
+        agg: dict[str, Any] = {"dataset": ds, "kind": kind, "model": model, "setting": setting, "n": len(ok),
                                "seeds": ",".join(r["seed"] for r in ok if r["seed"]),
                                "not_run": sorted({f"{r['status']}: {r['message']}" for r in rs if r not in ok})}
-        for col in (*COLUMNS, "train_seconds"):
+        for col in [c[0] for c in _columns(kind)] + ["train_seconds"]:
             agg[col], agg[col + "_std"] = _mean_std([r.get(col) for r in ok])
         out.append(agg)
     return out
@@ -87,33 +114,41 @@ def _fmt(mean: float, std: float, digits: int) -> str:
 
 
 def markdown_table(aggs: list[dict[str, Any]], header: str) -> str:
-    """The results table (mean ± std over seeds) with ``header`` above it."""
-    lines = [header, "", "| model | setting | seeds | mono mAP | cross mAP | multi mAP | rank distance ↓ | train s |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
-    for a in aggs:
-        if a["n"] == 0:
-            lines.append(f"| {a['model']} | {a['setting']} | 0 | not run: {'; '.join(a['not_run'])} ||||| |")
-            continue
-        cells = [_fmt(a[c], a[c + "_std"], 1 if c == "rank_distance" else 3) for c in COLUMNS]
-        lines.append(f"| {a['model']} | {a['setting']} | {a['n']} | " + " | ".join(cells)
-                     + f" | {_fmt(a['train_seconds'], a['train_seconds_std'], 0)} |")
+    """One table per dataset (mean ± std over seeds) with ``header`` above them."""
+    lines = [header]
+    for ds in dict.fromkeys(a["dataset"] for a in aggs):
+        group = [a for a in aggs if a["dataset"] == ds]
+        kind = next((a["kind"] for a in group if a["kind"]), "lareqa")
+        cols = _columns(kind)
+        lines += ["", f"#### {ds}", "", "| model | setting | runs | " + " | ".join(c[1] for c in cols) + " | train s |",
+                  "|---|---|---:|" + "---:|" * (len(cols) + 1)]
+        for a in group:
+            if a["n"] == 0:
+                blank = " | " * len(cols)
+                lines.append(f"| {a['model']} | {a['setting']} | 0 | not run: {'; '.join(a['not_run'])}{blank}|")
+                continue
+            cells = [_fmt(a[c[0]], a[c[0] + "_std"], c[3]) for c in cols]
+            train = _fmt(a["train_seconds"], a["train_seconds_std"], 0) if a["train_seconds"] == a["train_seconds"] \
+                else "–"
+            note = f" (+{len(a['not_run'])} not run)" if a["not_run"] else ""
+            lines.append(f"| {a['model']} | {a['setting']} | {a['n']}{note} | " + " | ".join(cells) + f" | {train} |")
     return "\n".join(lines) + "\n"
 
 
 def plot(aggs: list[dict[str, Any]], path: Path, title: str) -> None:
-    """Grouped bars (one group per setting, one bar per model) for the four headline figures."""
+    """Grouped bars (one group per setting, one bar per model) for a dataset's headline figures."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     done = [a for a in aggs if a["n"] > 0]
+    cols = _columns(done[0]["kind"])
     models = list(dict.fromkeys(a["model"] for a in done))
     settings = list(dict.fromkeys(a["setting"] for a in done))
-    fig, axes = plt.subplots(1, 4, figsize=(max(12, 1.1 * len(settings) * 4), 4.2))
+    fig, axes = plt.subplots(1, len(cols), figsize=(max(12, 0.9 * len(settings) * len(cols)), 4.4))
     width = 0.8 / max(1, len(models))
-    for ax, col, name in zip(axes, COLUMNS, ("mono mAP", "cross mAP", "multi mAP", "rank distance (lower better)"),
-                             strict=True):
+    for ax, (col, name, _, _) in zip(axes, cols, strict=True):
         for i, m in enumerate(models):
             xs, ys, es = [], [], []
             for j, s in enumerate(settings):
@@ -134,12 +169,13 @@ def plot(aggs: list[dict[str, Any]], path: Path, title: str) -> None:
 
 
 def write_results(rows: list[dict[str, Any]], out_dir: Path, header: str, title: str) -> list[dict[str, Any]]:
-    """Write runs.csv, results.json, table.md and summary.png under ``out_dir`` (atomically)."""
+    """Write runs.csv, results.json, table.md and ``<dataset>.png`` under ``out_dir`` (atomically)."""
     aggs = aggregate(rows)
     with atomic_path(Path(out_dir)) as tmp:
         tmp.mkdir(parents=True)
-        fields = ["model", "setting", "seed", "status", *COLUMNS, "train_seconds", "eval_seconds", "n_questions",
-                  "n_candidates", "message"]
+        metric_cols = list(dict.fromkeys(c[0] for kind in ("lareqa", "retrieval") for c in _columns(kind)))
+        fields = ["dataset", "model", "setting", "seed", "status", *metric_cols, "train_seconds", "eval_seconds",
+                  "n_questions", "n_candidates", "message"]
         with open(tmp / "runs.csv", "w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
             writer.writeheader()
@@ -147,6 +183,8 @@ def write_results(rows: list[dict[str, Any]], out_dir: Path, header: str, title:
         (tmp / "results.json").write_text(json.dumps({"runs": rows, "aggregated": aggs}, indent=1, default=str)
                                           + "\n", encoding="utf-8")
         (tmp / "table.md").write_text(markdown_table(aggs, header), encoding="utf-8")
-        if any(a["n"] > 0 for a in aggs):
-            plot(aggs, tmp / "summary.png", title)
+        for ds in dict.fromkeys(a["dataset"] for a in aggs):
+            group = [a for a in aggs if a["dataset"] == ds]
+            if any(a["n"] > 0 for a in group):
+                plot(group, tmp / f"{slug(ds)}.png", f"{title}: {ds}")
     return aggs

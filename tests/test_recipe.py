@@ -157,6 +157,14 @@ def test_run_skips_by_hash_and_reruns_what_changed(tmp_path, shared_data):
     assert [c[0] for c in fake4.calls] == ["generate", "train", "evaluate", "train", "evaluate"]
 
 
+def test_planned_cells_are_listed_not_filled(tmp_path, shared_data):
+    runner = RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), tmp_path / "out", dry_run=True,
+                          echo=lambda s: None, invoker=FakeInvoker())
+    aggs = {(a["model"], a["setting"]): a for a in aggregate(collect_rows(runner.run(), ["xquad-r"]))}
+    assert aggs[("m", "english")]["n"] == 0
+    assert aggs[("m", "english")]["not_run"] == ["planned: not run yet: rerun the recipe command"]
+
+
 def test_filters_and_dry_run(tmp_path, shared_data):
     fake = FakeInvoker()
     runner = RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), tmp_path / "out",
@@ -172,7 +180,7 @@ def test_aggregated_table_mean_std(tmp_path, shared_data):
     out = tmp_path / "out"
     steps = RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), out, echo=lambda s: None,
                          invoker=FakeInvoker()).run()
-    rows = collect_rows(steps, "xquad-r")
+    rows = collect_rows(steps, ["xquad-r"])
     aggs = {(a["model"], a["setting"]): a for a in aggregate(rows)}
     eng = aggs[("m", "english")]
     assert eng["n"] == 2 and eng["mono_map"] == pytest.approx(0.6)
@@ -182,7 +190,8 @@ def test_aggregated_table_mean_std(tmp_path, shared_data):
     assert aggs[("m", "later")]["n"] == 0
     table = markdown_table(list(aggs.values()), "HEADER")
     assert "| m | english | 2 | 0.600 ± 0.141 | 0.300 ± 0.071 | 0.200 ± 0.000 | 10.0 ± 0.0 |" in table
+    assert "| m | off-the-shelf | 1 | 0.300 | 0.150 | 0.200 | 10.0 | – |" in table
     assert "| m | later | 0 | not run: unavailable: needs `codeswitch generate --no-such-option`" in table
     write_results(rows, out / "results", "HEADER", "tiny")
-    assert {p.name for p in (out / "results").iterdir()} == {"runs.csv", "results.json", "table.md", "summary.png"}
+    assert {p.name for p in (out / "results").iterdir()} == {"runs.csv", "results.json", "table.md", "xquad-r.png"}
     assert (out / "results" / "runs.csv").read_text(encoding="utf-8").count("\n") == len(rows) + 1
