@@ -230,7 +230,8 @@ def cmd_finetune(a) -> None:
     losses = [(e["step"], e["loss"]) for e in log if "loss" in e]
     evals = [(e["step"], e["eval_loss"]) for e in log if "eval_loss" in e]
     res = {"model": str(a.model), "languages": langs, "records": len(records), "articles": "0-39 of 48",
-           "batch_size": a.batch_size, "steps": losses[-1][0] if losses else 0, "wall_s": wall,
+           "batch_size": a.batch_size,
+           "steps": json.loads((out / "data_stats.json").read_text())["global_steps"], "wall_s": wall,
            "peak_rss_mb": peak_mb, "loss_curve": losses, "eval_loss_curve": evals,
            "mono_fraction": mix["mono_fraction"], "batches_by_kind": mix["batches_by_kind"],
            "mono_batches_by_language": mix["mono_batches_by_language"], "cpus": _cpus()}
