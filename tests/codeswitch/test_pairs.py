@@ -154,3 +154,18 @@ def test_empty_text(tmp_path: Path) -> None:
     bad.write_text(json.dumps(squad), encoding="utf-8")
     with pytest.raises(CodeswitchError, match=r"e.de.json: field 'question' of id 'x' is empty in de; texts must have"):
         read_parallel([str(bad)])
+
+
+def test_hf_dataset_with_language_column(tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    rows = [
+        {"pair_id": "a", "language": "en", "question": "Who?", "context": "Him."},
+        {"pair_id": "a", "language": "sw", "question": "Nani?", "context": "Yeye."},
+        {"pair_id": "b", "language": "en", "question": "What?", "context": "That."},
+    ]
+    datasets.Dataset.from_list(rows).save_to_disk(str(tmp_path / "ds"))
+    items = read_parallel([str(tmp_path / "ds")], lang_field="language", query_field="question",
+                          passage_field="context")
+    recs = list(build_pairs(items, "all"))
+    assert sorted(r.id for r in recs) == ["a/en-en", "a/en-sw", "a/sw-en", "a/sw-sw", "b/en-en"]
+    assert next(r for r in recs if r.id == "a/en-sw").passage == "Yeye."
