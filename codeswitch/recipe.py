@@ -17,7 +17,9 @@ Output folder::
     OUT/split/heldout_titles.txt        articles kept out of training (evaluation only)
     OUT/data/<name>.jsonl               generated training records (+ .stats.json, .step.json)
     OUT/models/<model>/<setting>/seed<k>   trained sentence-transformers models
-    OUT/eval/<model>/<setting>/seed<k>     codeswitch evaluate results (metrics.json, runs, plots)
+    OUT/eval/<model>/<setting>/seed<k>     codeswitch evaluate results (metrics.json, runs, plots);
+                                        ``eval_dir`` in the recipe renames ``eval`` (recipes sharing
+                                        one OUT and its models, each with its own evaluation)
     OUT/results/                        runs.csv, results.json, table.md, *.png (see recipe_report)
 """
 
@@ -317,11 +319,11 @@ class RecipeRunner:
         """Baselines, off-the-shelf models, then every (seed, model, setting) cell."""
         for base in self.recipe.baselines:
             if self.filter.keep(model=base):
-                self._evaluate(base, base, self.out / "eval" / base / "baseline" / "once", {}, "")
+                self._evaluate(base, base, self.out / self.recipe.eval_dir / base / "baseline" / "once", {}, "")
         for mname, model in self.recipe.models.items():
             for sname, setting in self.recipe.settings.items():
                 if setting.get("data") is None and self.filter.keep(mname, sname):
-                    out = self.out / "eval" / mname / sname / "once"
+                    out = self.out / self.recipe.eval_dir / mname / sname / "once"
                     self._evaluate(f"{mname}/{sname}", model["path"], out, _prefixes(model), model["path"])
         for seed in self.recipe.seeds:
             for mname, model in self.recipe.models.items():
@@ -346,7 +348,7 @@ class RecipeRunner:
         res = self._step("train", label, mdir, config, lambda: self.invoker(cmd))
         if res.status in ("failed", "planned"):
             return
-        self._evaluate(label, str(mdir), self.out / "eval" / mname / sname / f"seed{seed}", {}, res.hash)
+        self._evaluate(label, str(mdir), self.out / self.recipe.eval_dir / mname / sname / f"seed{seed}", {}, res.hash)
 
     # ------------------------------------------------------------------ all
     def needed_data(self) -> set[str]:

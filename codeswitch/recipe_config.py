@@ -38,7 +38,7 @@ from codeswitch.errors import ConfigError
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.:-]+)\}")
 _RUNNER_KEYS = {"out", "split", "held_out", "split_seed"}  # filled in by the runner
 _TOP_KEYS = {"name", "description", "paths", "split", "data", "models", "train", "settings", "seeds", "baselines",
-             "eval", "sizes"}
+             "eval", "sizes", "eval_dir"}
 SETTING_KEYS = {"data", "needs", "label"}  # other setting keys are train options
 
 
@@ -59,6 +59,7 @@ class Recipe:
     baselines: tuple[str, ...] = ()
     eval: dict[str, Any] = field(default_factory=dict)
     sizes: str = ""
+    eval_dir: str = "eval"
 
 
 def _resolve_candidate(cand: str) -> str | None:
@@ -160,7 +161,7 @@ def load_recipe(path: Path) -> Recipe:
     return Recipe(name=str(doc.get("name") or path.stem), path=str(path), description=str(doc.get("description", "")),
                   paths=paths, split=sub["split"], data=sub["data"], models=sub["models"], train=sub["train"],
                   settings=sub["settings"], seeds=tuple(seeds), baselines=tuple(doc.get("baselines") or ()),
-                  eval=sub["eval"], sizes=str(doc.get("sizes", "")))
+                  eval=sub["eval"], sizes=str(doc.get("sizes", "")), eval_dir=str(doc.get("eval_dir", "eval")))
 
 
 def as_options(options: dict[str, Any]) -> list[str]:

@@ -100,7 +100,8 @@ def aggregate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         kind = ok[0]["kind"] if ok else ""
         agg: dict[str, Any] = {"dataset": ds, "kind": kind, "model": model, "setting": setting, "n": len(ok),
                                "seeds": ",".join(r["seed"] for r in ok if r["seed"]),
-                               "not_run": sorted({f"{r['status']}: {r['message']}" for r in rs if r not in ok})}
+                               "not_run": sorted({f"{r['status']}: {r['message']}" for r in rs if r not in ok}),
+                               "n_not_run": sum(1 for r in rs if r not in ok)}
         for col in [c[0] for c in _columns(kind)] + ["train_seconds"]:
             agg[col], agg[col + "_std"] = _mean_std([r.get(col) for r in ok])
         out.append(agg)
@@ -130,7 +131,7 @@ def markdown_table(aggs: list[dict[str, Any]], header: str) -> str:
             cells = [_fmt(a[c[0]], a[c[0] + "_std"], c[3]) for c in cols]
             train = _fmt(a["train_seconds"], a["train_seconds_std"], 0) if a["train_seconds"] == a["train_seconds"] \
                 else "–"
-            note = f" (+{len(a['not_run'])} not run)" if a["not_run"] else ""
+            note = f" (+{a['n_not_run']} not run)" if a["n_not_run"] else ""
             lines.append(f"| {a['model']} | {a['setting']} | {a['n']}{note} | " + " | ".join(cells) + f" | {train} |")
     return "\n".join(lines) + "\n"
 

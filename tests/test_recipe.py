@@ -195,3 +195,15 @@ def test_aggregated_table_mean_std(tmp_path, shared_data):
     write_results(rows, out / "results", "HEADER", "tiny")
     assert {p.name for p in (out / "results").iterdir()} == {"runs.csv", "results.json", "table.md", "xquad-r.png"}
     assert (out / "results" / "runs.csv").read_text(encoding="utf-8").count("\n") == len(rows) + 1
+
+
+@pytest.mark.parametrize("name", ["xquad-small-cpu", "paper-miracl", "paper-lareqa"])
+def test_shipped_recipes_parse_and_plan(name, tmp_path, shared_data, monkeypatch):
+    monkeypatch.setenv("CODESWITCH_DATA", str(shared_data))
+    recipe = load_recipe(Path(__file__).resolve().parent.parent / "recipes" / f"{name}.yaml")
+    assert len(recipe.seeds) >= 3 and recipe.baselines == ("bm25",)
+    steps = RecipeRunner(recipe, tmp_path / "out", dry_run=True, echo=lambda s: None, invoker=FakeInvoker()).run()
+    trained = [s for s in steps if s.kind == "train"]
+    n_trained_settings = sum(1 for s in recipe.settings.values() if s.get("data"))
+    assert len(trained) == len(recipe.models) * n_trained_settings * len(recipe.seeds)
+    assert {s.status for s in trained} <= {"planned", "unavailable"}
