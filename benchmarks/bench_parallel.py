@@ -120,7 +120,8 @@ def main() -> None:
     for a in aligns:
         md.append(f"| {a['backend']} en-de (rel_iterations {a['rel_iterations']}), {a['sentence_pairs']} sentence "
                   f"pairs, workers={a['workers']} | "
-                  f"{a['seconds']} s, {a['sentence_pairs_per_second']} sentence pairs/s (priors pass included) |")
+                  f"{a['seconds']} s, {a['sentence_pairs_per_second']} sentence pairs/s"
+                  + (" (priors pass included) |" if a["backend"] == "eflomal" else " (CPU) |"))
     md += ["", f"## Induced en-de lexicon ({args.backend}) vs MUSE en-de.5000-6500", "",
            "| min_count | entries | covered gold src words | coverage | P@1 (covered) |", "|---|---|---|---|---|"]
     md += [f"| {r['min_count']} | {r['entries']} | {r['covered']}/{r['gold_source_words']} | {r['coverage']} | "
