@@ -147,9 +147,14 @@ def plot(aggs: list[dict[str, Any]], path: Path, title: str) -> None:
     cols = _columns(done[0]["kind"])
     models = list(dict.fromkeys(a["model"] for a in done))
     settings = list(dict.fromkeys(a["setting"] for a in done))
-    fig, axes = plt.subplots(1, len(cols), figsize=(max(12, 0.9 * len(settings) * len(cols)), 4.4))
+    ncols = 2
+    nrows = (len(cols) + 1) // ncols
+    fig, grid = plt.subplots(nrows, ncols, figsize=(max(10, 0.8 * len(settings) * ncols), 3.8 * nrows), squeeze=False)
+    axes = [ax for row in grid for ax in row]
+    for ax in axes[len(cols):]:
+        ax.set_visible(False)
     width = 0.8 / max(1, len(models))
-    for ax, (col, name, _, _) in zip(axes, cols, strict=True):
+    for ax, (col, name, _, _) in zip(axes, cols, strict=False):
         for i, m in enumerate(models):
             xs, ys, es = [], [], []
             for j, s in enumerate(settings):
@@ -158,7 +163,7 @@ def plot(aggs: list[dict[str, Any]], path: Path, title: str) -> None:
                     xs.append(j + i * width)
                     ys.append(a[col])
                     es.append(0.0 if math.isnan(a[col + "_std"]) else a[col + "_std"])
-            ax.bar(xs, ys, width, yerr=es, capsize=2, label=m)
+            ax.bar(xs, ys, width, yerr=es if any(es) else None, capsize=2, label=m)
         ax.set_xticks([j + width * (len(models) - 1) / 2 for j in range(len(settings))])
         ax.set_xticklabels(settings, rotation=45, ha="right", fontsize=8)
         ax.set_title(name, fontsize=10)
