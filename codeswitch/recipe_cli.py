@@ -67,7 +67,7 @@ def _execute(recipe_file: Path, out: Path, results: Path | None, models, setting
     res_dir = results or out / "results"
     header = _header(recipe, rows, datasets)
     if rows and any(r["status"] in ("ran", "skipped") for r in rows):
-        write_results(rows, res_dir, header, recipe.name)
+        write_results(rows, res_dir, header, recipe.name, recipe.compare)
         click.echo((res_dir / "table.md").read_text(encoding="utf-8"))
         click.echo(f"results written to {res_dir}")
     summary = RunSummary.of(steps)

@@ -38,7 +38,7 @@ from codeswitch.errors import ConfigError
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.:-]+)\}")
 _RUNNER_KEYS = {"out", "split", "held_out", "split_seed"}  # filled in by the runner
 _TOP_KEYS = {"name", "description", "paths", "split", "data", "models", "train", "settings", "seeds", "baselines",
-             "eval", "sizes", "eval_dir"}
+             "eval", "sizes", "eval_dir", "compare"}
 SETTING_KEYS = {"data", "needs", "label"}  # other setting keys are train options
 
 
@@ -60,6 +60,7 @@ class Recipe:
     eval: dict[str, Any] = field(default_factory=dict)
     sizes: str = ""
     eval_dir: str = "eval"
+    compare: tuple[tuple[str, str], ...] = ()
 
 
 def _resolve_candidate(cand: str) -> str | None:
@@ -156,12 +157,20 @@ def load_recipe(path: Path) -> Recipe:
     seeds = doc.get("seeds", [13])
     if not isinstance(seeds, list) or not seeds or not all(isinstance(s, int) for s in seeds):
         raise ConfigError(f"{path}: 'seeds' must be a non-empty list of integers")
+    compare = []
+    for spec in doc.get("compare") or []:
+        parts = [x.strip() for x in str(spec).split(" vs ")]
+        if len(parts) != 2 or any(x not in sub["settings"] for x in parts):
+            raise ConfigError(f"{path}: compare entry {spec!r} must be 'SETTING vs SETTING' with two settings "
+                              f"of this recipe (known: {', '.join(sub['settings'])})")
+        compare.append((parts[0], parts[1]))
     if "dataset" not in sub["eval"]:
         raise ConfigError(f"{path}: eval.dataset is required (e.g. xquad-r)")
     return Recipe(name=str(doc.get("name") or path.stem), path=str(path), description=str(doc.get("description", "")),
                   paths=paths, split=sub["split"], data=sub["data"], models=sub["models"], train=sub["train"],
                   settings=sub["settings"], seeds=tuple(seeds), baselines=tuple(doc.get("baselines") or ()),
-                  eval=sub["eval"], sizes=str(doc.get("sizes", "")), eval_dir=str(doc.get("eval_dir", "eval")))
+                  eval=sub["eval"], sizes=str(doc.get("sizes", "")), eval_dir=str(doc.get("eval_dir", "eval")),
+                  compare=tuple(compare))
 
 
 def as_options(options: dict[str, Any]) -> list[str]:

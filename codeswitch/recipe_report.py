@@ -136,6 +136,47 @@ def markdown_table(aggs: list[dict[str, Any]], header: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def verdict(a: dict[str, Any], b: dict[str, Any], col: str, lower_better: bool) -> str:
+    """``+0.037 better`` / ``-0.004 ≈``: the difference of means and whether it exceeds the seed noise.
+
+    The difference counts as measurable when it is larger than ``std_a + std_b`` (the ±1 std
+    intervals over seeds do not overlap); with fewer than two runs on either side there is no
+    noise estimate and the verdict is ``n<2``.
+    """
+    d = a[col] - b[col]
+    if math.isnan(d):
+        return "–"
+    digits = 1 if col == "rank_distance" else 3
+    if a["n"] < 2 or b["n"] < 2:
+        return f"{d:+.{digits}f} (n<2)"
+    if abs(d) <= a[col + "_std"] + b[col + "_std"]:
+        return f"{d:+.{digits}f} ≈"
+    return f"{d:+.{digits}f} " + ("better" if (d < 0) == lower_better else "worse")
+
+
+def comparison_table(aggs: list[dict[str, Any]], pairs: tuple[tuple[str, str], ...]) -> str:
+    """Markdown: for every model and ``(A, B)`` pair, A minus B per metric with a verdict."""
+    lines: list[str] = []
+    for ds in dict.fromkeys(a["dataset"] for a in aggs):
+        group = {(a["model"], a["setting"]): a for a in aggs if a["dataset"] == ds and a["n"] > 0}
+        if not group:
+            continue
+        cols = _columns(next(iter(group.values()))["kind"])
+        rows = []
+        for model in dict.fromkeys(m for m, _ in group):
+            for sa, sb in pairs:
+                a, b = group.get((model, sa)), group.get((model, sb))
+                if a is None or b is None:
+                    continue
+                cells = [verdict(a, b, c[0], c[0] == "rank_distance") for c in cols]
+                rows.append(f"| {model} | {sa} vs {sb} | {a['n']} / {b['n']} | " + " | ".join(cells) + " |")
+        if rows:
+            lines += ["", f"#### {ds}: differences (A − B; measurable when larger than std A + std B)", "",
+                      "| model | A vs B | runs | " + " | ".join(c[1] for c in cols) + " |",
+                      "|---|---|---:|" + "---:|" * len(cols), *rows]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
 def plot(aggs: list[dict[str, Any]], path: Path, title: str) -> None:
     """Grouped bars (one group per setting, one bar per model) for a dataset's headline figures."""
     import matplotlib
@@ -174,8 +215,12 @@ def plot(aggs: list[dict[str, Any]], path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def write_results(rows: list[dict[str, Any]], out_dir: Path, header: str, title: str) -> list[dict[str, Any]]:
-    """Write runs.csv, results.json, table.md and ``<dataset>.png`` under ``out_dir`` (atomically)."""
+def write_results(rows: list[dict[str, Any]], out_dir: Path, header: str, title: str,
+                  pairs: tuple[tuple[str, str], ...] = ()) -> list[dict[str, Any]]:
+    """Write runs.csv, results.json, table.md and ``<dataset>.png`` under ``out_dir`` (atomically).
+
+    ``pairs`` (the recipe's ``compare``) add a differences table below the results.
+    """
     aggs = aggregate(rows)
     with atomic_path(Path(out_dir)) as tmp:
         tmp.mkdir(parents=True)
@@ -188,7 +233,7 @@ def write_results(rows: list[dict[str, Any]], out_dir: Path, header: str, title:
             writer.writerows(rows)
         (tmp / "results.json").write_text(json.dumps({"runs": rows, "aggregated": aggs}, indent=1, default=str)
                                           + "\n", encoding="utf-8")
-        (tmp / "table.md").write_text(markdown_table(aggs, header), encoding="utf-8")
+        (tmp / "table.md").write_text(markdown_table(aggs, header) + comparison_table(aggs, pairs), encoding="utf-8")
         for ds in dict.fromkeys(a["dataset"] for a in aggs):
             group = [a for a in aggs if a["dataset"] == ds]
             if any(a["n"] > 0 for a in group):

@@ -18,7 +18,7 @@ import yaml
 from codeswitch.errors import ConfigError
 from codeswitch.recipe import RecipeRunner, RunFilter, config_hash, sidecar
 from codeswitch.recipe_config import as_options, load_recipe
-from codeswitch.recipe_report import aggregate, collect_rows, markdown_table, write_results
+from codeswitch.recipe_report import aggregate, collect_rows, comparison_table, markdown_table, verdict, write_results
 
 # mono mAP of a fake trained model: depends on setting and seed so mean/std are known
 FAKE_MAP = {("english", "1"): 0.5, ("english", "2"): 0.7, ("hybrid", "1"): 0.6, ("hybrid", "2"): 0.6}
@@ -92,6 +92,7 @@ def test_load_recipe_resolves_paths_and_options(tmp_path, shared_data):
     ({"models": {"m": {}}}, r"models.m needs a 'path'"),
     ({"seeds": []}, r"'seeds' must be a non-empty list of integers"),
     ({"eval": {}}, r"eval.dataset is required"),
+    ({"compare": ["english vs nope"]}, r"compare entry 'english vs nope' must be 'SETTING vs SETTING'"),
     ({"split": {"titles_from": "{nowhere}/x.json"}}, r"unknown placeholder \{nowhere\}; define it under 'paths'"),
 ])
 def test_bad_recipes(tmp_path, shared_data, over, match):
@@ -157,6 +158,15 @@ def test_run_skips_by_hash_and_reruns_what_changed(tmp_path, shared_data):
     assert [c[0] for c in fake4.calls] == ["generate", "train", "evaluate", "train", "evaluate"]
 
 
+def test_verdict_rule():
+    a = {"n": 3, "map": 0.70, "map_std": 0.01, "rank_distance": 20.0, "rank_distance_std": 1.0}
+    b = {"n": 3, "map": 0.65, "map_std": 0.02, "rank_distance": 30.0, "rank_distance_std": 2.0}
+    assert verdict(a, b, "map", lower_better=False) == "+0.050 better"
+    assert verdict(b, a, "map", lower_better=False) == "-0.050 worse"
+    assert verdict(a, b, "rank_distance", lower_better=True) == "-10.0 better"
+    assert verdict(a, b | {"map": 0.68}, "map", lower_better=False) == "+0.020 ≈"  # within 0.01 + 0.02
+
+
 def test_planned_cells_are_listed_not_filled(tmp_path, shared_data):
     runner = RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), tmp_path / "out", dry_run=True,
                           echo=lambda s: None, invoker=FakeInvoker())
@@ -192,7 +202,11 @@ def test_aggregated_table_mean_std(tmp_path, shared_data):
     assert "| m | english | 2 | 0.600 ± 0.141 | 0.300 ± 0.071 | 0.200 ± 0.000 | 10.0 ± 0.0 |" in table
     assert "| m | off-the-shelf | 1 | 0.300 | 0.150 | 0.200 | 10.0 | – |" in table
     assert "| m | later | 0 | not run: unavailable: needs `codeswitch generate --no-such-option`" in table
-    write_results(rows, out / "results", "HEADER", "tiny")
+    diff = comparison_table(list(aggs.values()), (("hybrid", "english"), ("english", "off-the-shelf")))
+    # hybrid 0.6 ± 0 vs english 0.6 ± 0.141 -> no difference; english vs shelf has n<2 on one side
+    assert "| m | hybrid vs english | 2 / 2 | +0.000 ≈ | +0.000 ≈ | +0.000 ≈ | +0.0 ≈ |" in diff
+    assert "| m | english vs off-the-shelf | 2 / 1 | +0.300 (n<2) |" in diff
+    write_results(rows, out / "results", "HEADER", "tiny", (("hybrid", "english"),))
     assert {p.name for p in (out / "results").iterdir()} == {"runs.csv", "results.json", "table.md", "xquad-r.png"}
     assert (out / "results" / "runs.csv").read_text(encoding="utf-8").count("\n") == len(rows) + 1
 
