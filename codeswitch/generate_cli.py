@@ -11,6 +11,7 @@ import click
 from codeswitch.errors import ConfigError
 from codeswitch.generate import OUTPUT_FORMATS, GenerateConfig, generate, stats_path
 from codeswitch.lexicon import POLICIES
+from codeswitch.pair_generate import pair_options, run_from_generate
 from codeswitch.switch import DRAWS, SIDE_CHOICES, SwitchConfig
 from codeswitch.tokenize import BACKENDS
 
@@ -63,9 +64,10 @@ def _columns(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--split", default="train", show_default=True, help="Split of a hub dataset / DatasetDict.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@pair_options
 def generate_cmd(inputs, lexicons, out, fmt, ratio, side, seed, workers, source_lang, policy, draw, sentence_ratio,
                  tokenizer, variants, keep_original, switch_negatives, no_stopwords, no_numbers, min_length, columns,
-                 split, overwrite, quiet) -> None:
+                 split, overwrite, quiet, **pair_opts) -> None:
     """Code-switch query–passage pairs with bilingual lexicons (Litschko et al. 2023).
 
     \b
@@ -88,6 +90,10 @@ def generate_cmd(inputs, lexicons, out, fmt, ratio, side, seed, workers, source_
     if out is None:
         raise ConfigError("--out is required with inputs; e.g. --out switched.jsonl")
     fmt = fmt or ("parquet" if out.suffix == ".parquet" else "jsonl" if out.suffix in (".jsonl", ".json") else "hf")
+    # --pairs (parallel input): mono/cross pairs, split, alignment switching; see codeswitch.pair_generate
+    inputs = run_from_generate(inputs, out, fmt, lexicons, seed, ratio, side, workers, overwrite, quiet, pair_opts)
+    if inputs is None:
+        return
     config = GenerateConfig(
         inputs=tuple(inputs), lexicons=tuple(lexicons), out=str(out), fmt=fmt, source_lang=source_lang,
         switch=SwitchConfig(ratio=ratio, side=side, policy=policy, draw=draw, sentence_ratio=sentence_ratio,
