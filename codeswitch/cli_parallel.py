@@ -122,32 +122,3 @@ def induce(aligned, out, scores, symmetrize, min_count, min_prob, min_reverse_pr
     if gold_dict is not None:
         click.echo(json.dumps(precision_at_1(entries, gold_dict)))
 
-
-def _pairs_command():
-    from codeswitch.pair_generate import generate_pairs, pair_options, report
-
-    @click.command("pairs")
-    @click.argument("inputs", nargs=-1, required=True)
-    @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Output .jsonl/.parquet/dir.")
-    @click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet", "hf"]), default=None)
-    @click.option("--ratio", type=float, default=0.5, show_default=True, help="--align-switch: span probability.")
-    @click.option("--side", type=click.Choice(["query", "passage", "both"]), default="both", show_default=True)
-    @click.option("--seed", type=int, default=13, show_default=True)
-    @click.option("--workers", type=int, default=1, show_default=True, help="eflomal chunks aligned concurrently.")
-    @click.option("--overwrite", is_flag=True)
-    @click.option("--quiet", "-q", is_flag=True)
-    @pair_options
-    def pairs_cmd(inputs, out, fmt, ratio, side, seed, workers, overwrite, quiet, **opts) -> None:
-        """Mono/cross-lingual pairs from translated QA files (same options as `generate --pairs`).
-
-        \b
-        codeswitch pairs ../shared/data/xquad/xquad.*.json --pairs all --out xquad-pairs.jsonl
-        """
-        from codeswitch.pair_generate import config_from_options
-
-        fmt = fmt or ("parquet" if out.suffix == ".parquet" else "jsonl" if out.suffix in (".jsonl", ".json") else "hf")
-        opts["pairs"] = opts["pairs"] or "all"
-        config = config_from_options(inputs, out, fmt, seed, ratio, side, workers, opts)
-        report(generate_pairs(config, overwrite, progress=not quiet), out)
-
-    return pairs_cmd

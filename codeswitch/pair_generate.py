@@ -175,6 +175,8 @@ PAIR_OPTIONS = [
                                                      "(default: align with eflomal now)."),
     click.option("--max-phrase-len", type=int, default=4, show_default=True,
                  help="--align-switch: longest source span replaced at once (tokens)."),
+    click.option("--align-iterations", type=float, default=1.0, show_default=True,
+                 help="--align-switch: eflomal iterations relative to its default (lower = faster)."),
 ]
 
 
@@ -193,7 +195,7 @@ def config_from_options(inputs, out, fmt, seed, ratio, side, workers, opts: dict
         langs=split(opts["pair_langs"]), per_item=opts["pairs_per_item"], seed=seed, split_by=opts["split_by"],
         held_out=opts["held_out"], split_seed=opts["split_seed"], keep_split=opts["keep_split"],
         align_switch=split(opts["align_switch"]), ratio=ratio, side=side, max_phrase_len=opts["max_phrase_len"],
-        alignments=tuple(opts["alignments"]), workers=workers,
+        alignments=tuple(opts["alignments"]), rel_iterations=opts["align_iterations"], workers=workers,
     )
 
 

@@ -52,3 +52,24 @@ def test_generate_pairs_option_errors(shared_data: Path, tmp_path: Path) -> None
                              str(shared_data / "muse-splits" / "en-de.0-5000.txt"), "--out", str(tmp_path / "o.jsonl")])
     assert r.exit_code == 1 and "use either --lexicon or --align-switch with --pairs, not both" in r.output
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_generate_alignment_switched_cross_pairs(shared_data: Path, tmp_path: Path) -> None:
+    files = []
+    for lang in ("en", "de"):
+        data = json.loads((shared_data / "xquad" / f"xquad.{lang}.json").read_text(encoding="utf-8"))
+        data["data"] = [{"title": a["title"], "paragraphs": a["paragraphs"][:1]} for a in data["data"][:4]]
+        files.append(tmp_path / f"xquad.{lang}.json")
+        files[-1].write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    args = ["generate", *map(str, files), "--pairs", "cross", "--align-switch", "de", "--align-iterations", "0.2",
+            "--ratio", "0.5", "--seed", "3", "--quiet"]
+    r = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "a.jsonl")])
+    assert r.exit_code == 0, r.output
+    recs = read_examples(tmp_path / "a.jsonl")
+    switched = [x for x in recs if x.kind == "codeswitch"]
+    assert switched and all(x.query_lang == "en" or x.passage_lang == "en" for x in switched)
+    for x in switched:
+        for s in x.switches:
+            assert s.method == "alignment" and s.lang == "de"
+            assert (x.query if s.side == "query" else x.passage)[s.start:s.end]
+    assert "alignment switches:" in r.output
