@@ -57,8 +57,10 @@ def read_metrics(eval_dir: Path) -> dict[str, dict[str, Any]]:
 
 def _split_name(name: str) -> tuple[str, str, str]:
     # names: "bm25" (baseline), "model/setting" (off the shelf), "model/setting/seedN" (trained)
-    model, setting, seed = (name.split("/") + ["baseline", ""])[:3]
-    return model, setting, seed.replace("seed", "")
+    parts = name.split("/")
+    if len(parts) == 1:
+        return parts[0], "baseline", ""
+    return parts[0], parts[1], parts[2].replace("seed", "") if len(parts) > 2 else ""
 
 
 def collect_rows(steps: list, datasets: list[str]) -> list[dict[str, Any]]:
@@ -101,7 +103,9 @@ def aggregate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         agg: dict[str, Any] = {"dataset": ds, "kind": kind, "model": model, "setting": setting, "n": len(ok),
                                "seeds": ",".join(r["seed"] for r in ok if r["seed"]),
                                "not_run": sorted({f"{r['status']}: {r['message']}" for r in rs if r not in ok}),
-                               "n_not_run": sum(1 for r in rs if r not in ok)}
+                               "n_not_run": sum(1 for r in rs if r not in ok),
+                               # baselines and off-the-shelf models: one run, no seed, no training noise
+                               "deterministic": bool(ok) and all(not r["seed"] for r in ok)}
         for col in [c[0] for c in _columns(kind)] + ["train_seconds"]:
             agg[col], agg[col + "_std"] = _mean_std([r.get(col) for r in ok])
         out.append(agg)
@@ -140,16 +144,23 @@ def verdict(a: dict[str, Any], b: dict[str, Any], col: str, lower_better: bool) 
     """``+0.037 better`` / ``-0.004 ≈``: the difference of means and whether it exceeds the seed noise.
 
     The difference counts as measurable when it is larger than ``std_a + std_b`` (the ±1 std
-    intervals over seeds do not overlap); with fewer than two runs on either side there is no
-    noise estimate and the verdict is ``n<2``.
+    intervals over seeds do not overlap). A deterministic row (baseline, off-the-shelf model: no
+    seed) has std 0; a trained row with fewer than two seeds has no noise estimate and the
+    verdict is ``n<2``.
     """
     d = a[col] - b[col]
     if math.isnan(d):
         return "–"
     digits = 1 if col == "rank_distance" else 3
-    if a["n"] < 2 or b["n"] < 2:
-        return f"{d:+.{digits}f} (n<2)"
-    if abs(d) <= a[col + "_std"] + b[col + "_std"]:
+    noise = []
+    for x in (a, b):
+        if x.get("deterministic"):
+            noise.append(0.0)
+        elif x["n"] < 2:
+            return f"{d:+.{digits}f} (n<2)"
+        else:
+            noise.append(x[col + "_std"])
+    if abs(d) <= sum(noise):
         return f"{d:+.{digits}f} ≈"
     return f"{d:+.{digits}f} " + ("better" if (d < 0) == lower_better else "worse")
 

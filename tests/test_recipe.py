@@ -165,6 +165,9 @@ def test_verdict_rule():
     assert verdict(b, a, "map", lower_better=False) == "-0.050 worse"
     assert verdict(a, b, "rank_distance", lower_better=True) == "-10.0 better"
     assert verdict(a, b | {"map": 0.68}, "map", lower_better=False) == "+0.020 ≈"  # within 0.01 + 0.02
+    assert verdict(a | {"n": 1}, b, "map", lower_better=False) == "+0.050 (n<2)"
+    shelf = {"n": 1, "map": 0.695, "map_std": float("nan"), "deterministic": True}
+    assert verdict(a, shelf, "map", lower_better=False) == "+0.005 ≈"
 
 
 def test_planned_cells_are_listed_not_filled(tmp_path, shared_data):
@@ -205,7 +208,8 @@ def test_aggregated_table_mean_std(tmp_path, shared_data):
     diff = comparison_table(list(aggs.values()), (("hybrid", "english"), ("english", "off-the-shelf")))
     # hybrid 0.6 ± 0 vs english 0.6 ± 0.141 -> no difference; english vs shelf has n<2 on one side
     assert "| m | hybrid vs english | 2 / 2 | +0.000 ≈ | +0.000 ≈ | +0.000 ≈ | +0.0 ≈ |" in diff
-    assert "| m | english vs off-the-shelf | 2 / 1 | +0.300 (n<2) |" in diff
+    # off the shelf is deterministic (std 0): english 0.6 ± 0.141 vs 0.3 -> better
+    assert "| m | english vs off-the-shelf | 2 / 1 | +0.300 better |" in diff
     write_results(rows, out / "results", "HEADER", "tiny", (("hybrid", "english"),))
     assert {p.name for p in (out / "results").iterdir()} == {"runs.csv", "results.json", "table.md", "xquad-r.png"}
     assert (out / "results" / "runs.csv").read_text(encoding="utf-8").count("\n") == len(rows) + 1
