@@ -6,7 +6,8 @@ evaluate`` writes (mono / cross / multi mAP; rank distance in the multi setting,
 better); MIRACL / Mr.TyDi rows hold nDCG@10 and Recall@100 averaged over the evaluated
 languages. ``std`` is the sample standard deviation over seeds (ddof=1; shown only with two or
 more seeds). Training time is the wall-clock seconds of the ``codeswitch train`` step on the
-machine that ran it. Cells not run yet (or that failed / need a missing option) are listed as
+machine that ran it, shown as median (min–max) over seeds: on a shared machine the load, not the
+setting, drives its spread. Cells not run yet (or that failed / need a missing option) are listed as
 such, never filled in.
 """
 
@@ -108,6 +109,10 @@ def aggregate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                "deterministic": bool(ok) and all(not r["seed"] for r in ok)}
         for col in [c[0] for c in _columns(kind)] + ["train_seconds"]:
             agg[col], agg[col + "_std"] = _mean_std([r.get(col) for r in ok])
+        secs = sorted(r["train_seconds"] for r in ok if r.get("train_seconds") is not None)
+        agg["train_seconds_median"] = secs[len(secs) // 2] if len(secs) % 2 else (
+            (secs[len(secs) // 2 - 1] + secs[len(secs) // 2]) / 2 if secs else float("nan"))
+        agg["train_seconds_range"] = (secs[0], secs[-1]) if secs else None
         out.append(agg)
     return out
 
@@ -125,7 +130,8 @@ def markdown_table(aggs: list[dict[str, Any]], header: str) -> str:
         group = [a for a in aggs if a["dataset"] == ds]
         kind = next((a["kind"] for a in group if a["kind"]), "lareqa")
         cols = _columns(kind)
-        lines += ["", f"#### {ds}", "", "| model | setting | runs | " + " | ".join(c[1] for c in cols) + " | train s |",
+        lines += ["", f"#### {ds}", "", "| model | setting | runs | " + " | ".join(c[1] for c in cols)
+                  + " | train s, median (min–max) |",
                   "|---|---|---:|" + "---:|" * (len(cols) + 1)]
         for a in group:
             if a["n"] == 0:
@@ -133,8 +139,9 @@ def markdown_table(aggs: list[dict[str, Any]], header: str) -> str:
                 lines.append(f"| {a['model']} | {a['setting']} | 0 | not run: {'; '.join(a['not_run'])}{blank}|")
                 continue
             cells = [_fmt(a[c[0]], a[c[0] + "_std"], c[3]) for c in cols]
-            train = _fmt(a["train_seconds"], a["train_seconds_std"], 0) if a["train_seconds"] == a["train_seconds"] \
-                else "–"
+            lo_hi = a["train_seconds_range"]
+            train = "–" if lo_hi is None else (f"{a['train_seconds_median']:.0f}" if lo_hi[0] == lo_hi[1] else
+                                               f"{a['train_seconds_median']:.0f} ({lo_hi[0]:.0f}–{lo_hi[1]:.0f})")
             note = f" (+{a['n_not_run']} not run)" if a["n_not_run"] else ""
             lines.append(f"| {a['model']} | {a['setting']} | {a['n']}{note} | " + " | ".join(cells) + f" | {train} |")
     return "\n".join(lines) + "\n"
