@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -68,6 +71,10 @@ def _execute(recipe_file: Path, out: Path, results: Path | None, models, setting
     header = _header(recipe, rows, datasets)
     if rows and any(r["status"] in ("ran", "skipped") for r in rows):
         write_results(rows, res_dir, header, recipe.name, recipe.compare)
+        # provenance: the resolved recipe and every step's status, config hash and wall time
+        shutil.copyfile(out / "recipe.json", res_dir / "recipe.json")
+        (res_dir / "steps.json").write_text(json.dumps([asdict(s) for s in steps], indent=1) + "\n",
+                                            encoding="utf-8")
         click.echo((res_dir / "table.md").read_text(encoding="utf-8"))
         click.echo(f"results written to {res_dir}")
     summary = RunSummary.of(steps)

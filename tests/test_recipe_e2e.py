@@ -51,6 +51,9 @@ def test_recipe_run_end_to_end_then_skip(tmp_path, shared_data, tiny_xlmr):
     rows = [line for line in table.splitlines() if line.startswith("| tiny | hybrid | 2 |")]
     assert len(rows) == 1 and rows[0].count("±") == 3  # mono, multi, rank distance over 2 seeds (cross not run)
     assert (results / "xquad-r.png").stat().st_size > 0
+    steps = json.loads((results / "steps.json").read_text(encoding="utf-8"))
+    assert len(steps) == 13 and all(s["status"] == "ran" and len(s["hash"]) == 16 for s in steps)
+    assert json.loads((results / "recipe.json").read_text(encoding="utf-8"))["name"] == "tiny-e2e"
 
     again = CliRunner().invoke(main, args, catch_exceptions=False)
     assert again.exit_code == 0, again.output
