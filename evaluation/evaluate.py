@@ -13,7 +13,7 @@ Output directory (written atomically: nothing is left behind on failure)::
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from codeswitch.atomic import atomic_path, check_output
@@ -71,8 +71,8 @@ def build_model(config: EvalConfig):
         return BM25Model(BM25Config(k1=config.bm25_k1, b=config.bm25_b))
     from evaluation.encoders import DenseEncoder, EncoderConfig
 
-    enc = EncoderConfig(config.model, config.query_prefix, config.passage_prefix, config.pooling, config.normalize,
-                        config.max_length, config.batch_size, config.device, config.fp16)
+    # EvalConfig mirrors the CLI one option per field; the encoder takes its fields by name.
+    enc = EncoderConfig(**{f.name: getattr(config, f.name) for f in fields(EncoderConfig)})
     return DenseModel(DenseEncoder(enc, config.cache_dir),
                       IndexConfig(kind=config.index_kind, shard_size=config.shard_size))
 
