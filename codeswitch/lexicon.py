@@ -91,6 +91,8 @@ def parse_spec(spec: str, source_lang: str) -> LexiconSpec:
         path = spec
     cols = cols or langs_from_name(path)
     if cols is None:
+        if target is None and not Path(path).exists():
+            raise ConfigError(f"lexicon file {path} not found; fix the --lexicon path")
         if target is None:
             raise ConfigError(
                 f"cannot tell the languages of lexicon {path}: name it like en-de.txt or pass LANG=PATH "

@@ -79,11 +79,15 @@ def test_non_utf8_lexicon(tmp_path):
         read_pairs(f)
 
 
-def test_spec_errors():
+def test_spec_errors(tmp_path):
     with pytest.raises(ConfigError, match=r"unknown lexicon language 'qq'; supported ISO codes: af, am"):
         parse_spec("qq=x.txt", "en")
-    with pytest.raises(ConfigError, match=r"cannot tell the languages of lexicon dict.txt"):
-        parse_spec("dict.txt", "en")
+    unnamed = tmp_path / "dict.txt"
+    unnamed.write_text("house\tHaus\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"cannot tell the languages of lexicon .*dict.txt"):
+        parse_spec(str(unnamed), "en")
+    with pytest.raises(ConfigError, match=r"lexicon file .*missing.txt not found; fix the --lexicon path"):
+        parse_spec(str(tmp_path / "missing.txt"), "en")
     with pytest.raises(ConfigError, match=r"holds de-fr but the source language is en"):
         parse_spec("de-fr.txt", "en")
     with pytest.raises(DataFormatError, match=r"lexicon not found"):
