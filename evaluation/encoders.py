@@ -62,21 +62,35 @@ def _train_prefixes(model: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+def transformer_with_pooling(model: str, pooling: str, max_length: int | None = None) -> list:
+    """A sentence-transformers Transformer module for ``model`` followed by a ``pooling`` Pooling module.
+
+    Uses ``sentence_transformers.sentence_transformer.modules`` (v6+) and falls back to the older
+    ``sentence_transformers.models``, whose module names v6 deprecates.
+    """
+    try:
+        from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    except ImportError:  # sentence-transformers < 6
+        from sentence_transformers.models import Pooling, Transformer
+    word = Transformer(model, max_seq_length=max_length)
+    dim = getattr(word, "get_embedding_dimension", None) or word.get_word_embedding_dimension
+    return [word, Pooling(dim(), pooling_mode=pooling)]
+
+
 class DenseEncoder:
     """A sentence-transformers model with prefixes, pooling, batching, progress and an embedding cache."""
 
     def __init__(self, config: EncoderConfig, cache_dir: str | Path | None = None) -> None:
         import torch
-        from sentence_transformers import SentenceTransformer, models
+        from sentence_transformers import SentenceTransformer
 
         if config.pooling is not None and config.pooling not in POOLINGS:
             raise ConfigError(f"unknown pooling {config.pooling!r}; choose one of {', '.join(POOLINGS)}")
         device = config.device or ("cuda" if torch.cuda.is_available() else "cpu")
         try:
             if config.pooling:
-                word = models.Transformer(config.model, max_seq_length=config.max_length)
-                pool = models.Pooling(word.get_word_embedding_dimension(), pooling_mode=config.pooling)
-                self.model = SentenceTransformer(modules=[word, pool], device=device)
+                modules = transformer_with_pooling(config.model, config.pooling, config.max_length)
+                self.model = SentenceTransformer(modules=modules, device=device)
             else:
                 self.model = SentenceTransformer(config.model, device=device)
         except (OSError, ValueError) as exc:

@@ -24,7 +24,7 @@ def build_tiny_xlmr(out_dir: str | Path, hidden: int = 32, layers: int = 2, seed
     Mean pooling, no normalisation layer; ``SentenceTransformer(out_dir)`` loads it.
     """
     import torch
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
     from transformers import XLMRobertaConfig, XLMRobertaModel, XLMRobertaTokenizerFast
 
     out_dir = Path(out_dir)
@@ -38,9 +38,9 @@ def build_tiny_xlmr(out_dir: str | Path, hidden: int = 32, layers: int = 2, seed
     )
     XLMRobertaModel(cfg).save_pretrained(hf_dir)
     tok.save_pretrained(hf_dir)
-    word = models.Transformer(str(hf_dir), max_seq_length=128)
-    dim_of = getattr(word, "get_embedding_dimension", None) or word.get_word_embedding_dimension
-    pool = models.Pooling(dim_of(), pooling_mode="mean")
-    SentenceTransformer(modules=[word, pool], device="cpu").save(str(out_dir))
+    from evaluation.encoders import transformer_with_pooling
+
+    modules = transformer_with_pooling(str(hf_dir), "mean", max_length=128)
+    SentenceTransformer(modules=modules, device="cpu").save(str(out_dir))
     shutil.rmtree(hf_dir)
     return out_dir

@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from codeswitch.cli import main
+from codeswitch.errors import ConfigError
 from evaluation.evaluate import EvalConfig, evaluate
 from evaluation.retrieve import DenseModel
 from evaluation.trec_io import read_run
@@ -112,3 +113,19 @@ def test_check_scores_lareqa_entries(tmp_path):
     assert r.exit_code == 0, r.output
     assert "2/2 reproducible figures within tolerance" in r.output
     assert "| 286.6000 |  |  | 0.0005 | reference |" in r.output
+
+
+def test_pooling_override_builds_that_pooling(tiny_xlmr):
+    from evaluation.encoders import DenseEncoder, EncoderConfig
+
+    hf_dir = str(tiny_xlmr / "0_Transformer") if (tiny_xlmr / "0_Transformer").is_dir() else str(tiny_xlmr)
+    texts = ["Nairobi is the capital of Kenya.", "Mji mkuu wa Kenya ni Nairobi na ni mji mkubwa."]
+    mean = DenseEncoder(EncoderConfig(model=str(tiny_xlmr), device="cpu")).encode_passages(texts)
+    cls = DenseEncoder(EncoderConfig(model=hf_dir, pooling="cls", device="cpu"))
+    pool = cls.model[1]
+    assert type(pool).__name__ == "Pooling" and pool.get_config_dict()["pooling_mode"] == "cls"
+    emb = cls.encode_passages(texts)
+    assert emb.shape == mean.shape and np.allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
+    assert not np.allclose(emb, mean, atol=1e-4)  # CLS token, not the mean of all tokens
+    with pytest.raises(ConfigError, match="unknown pooling 'sum'; choose one of mean, cls, max, lasttoken"):
+        DenseEncoder(EncoderConfig(model=hf_dir, pooling="sum", device="cpu"))
