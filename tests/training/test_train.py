@@ -207,3 +207,20 @@ def test_early_stopping_on_validation_loss(tiny_bert, xquad_jsonl, tmp_path):
     log = json.loads((out / "train_log.json").read_text())
     assert [e["step"] for e in log if "eval_loss" in e] == [1, 2]
     assert json.loads((out / "batch_mix.json").read_text())["batches"] == 2
+
+
+def test_bf16_autocast_on_cpu(tiny_xlmr, xquad_jsonl, tmp_path):
+    """The mixed-precision path (Trainer's autocast, as on a GPU) runs and saves a usable model."""
+    import math
+
+    from sentence_transformers import SentenceTransformer
+
+    out = tmp_path / "model"
+    res = _run(["--data", str(xquad_jsonl), "--model", str(tiny_xlmr), "--precision", "bf16", "--device", "cpu",
+                "--max-steps", "2", "--seed", "3", "--out", str(out), *FAST])
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "train_config.json").read_text())["precision"] == "bf16"
+    losses = [e["loss"] for e in json.loads((out / "train_log.json").read_text()) if "loss" in e]
+    assert len(losses) == 2 and all(math.isfinite(x) and x > 0 for x in losses)
+    emb = SentenceTransformer(str(out), device="cpu").encode(["Wer gewann?"])
+    assert emb.shape == (1, 32) and all(math.isfinite(float(x)) for x in emb[0])
