@@ -12,17 +12,23 @@ shared statistics biases the result, so :func:`align_corpus` first aligns up to
 ``calculate_priors``) and reuses those priors for every chunk. eflomal seeds its sampler from
 ``/dev/urandom`` and has no seed option: links can differ slightly between runs; everything
 downstream of a saved alignment is deterministic.
+
+An :class:`AlignCheckpoint` keeps the priors and every finished chunk on disk as the run goes, each
+keyed by a hash of its input lines and of the settings, so an interrupted run resumes from the
+first unfinished chunk (``codeswitch align --resume``) and input that changed is aligned afresh.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from codeswitch.atomic import atomic_path
 from codeswitch.errors import ConfigError, DataFormatError
 from codeswitch.tokenize import Token, tokenize
 
@@ -202,14 +208,93 @@ def train_priors(src_lines: Sequence[str], tgt_lines: Sequence[str], config: Ali
     return buf.getvalue().splitlines()
 
 
+class AlignCheckpoint:
+    """Finished eflomal work of one run in ``directory``: the priors and each aligned chunk.
+
+    Every file starts with ``# key <sha256>`` over the eflomal settings, the priors in use and the
+    input lines it covers; a file whose key does not match the current input is ignored (and
+    replaced), so resuming after the input or settings changed cannot mix two runs.
+    Files are written atomically: an interruption leaves whole files or none.
+
+    Attributes:
+        directory: where the files live (``codeswitch align`` uses ``OUT.checkpoints``).
+        reused_chunks: chunks taken from disk instead of aligned in this process.
+        reused_priors: whether the priors came from disk.
+    """
+
+    def __init__(self, directory: str | Path, config: AlignConfig) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._settings = f"{config.model}|{config.n_samplers}|{config.rel_iterations}"
+        self._priors_key = "none"
+        self.reused_chunks = 0
+        self.reused_priors = False
+
+    def _key(self, kind: str, lines: Sequence[tuple[str, str]]) -> str:
+        h = hashlib.sha256(f"{kind}|{self._settings}|{self._priors_key}\n".encode())
+        for src, tgt in lines:
+            h.update(f"{src}\t{tgt}\n".encode())
+        return h.hexdigest()
+
+    def _read(self, name: str, key: str) -> list[str] | None:
+        path = self.directory / name
+        if not path.is_file():
+            return None
+        lines = path.read_text(encoding="utf-8").split("\n")
+        if lines[0] != f"# key {key}" or lines[-1] != "":
+            return None
+        return lines[1:-1]
+
+    def _write(self, name: str, key: str, lines: Iterable[str]) -> None:
+        with atomic_path(self.directory / name) as tmp:
+            tmp.write_text("".join(f"{x}\n" for x in [f"# key {key}", *lines]), encoding="utf-8")
+
+    def priors(self, head: Sequence[tuple[str, str]], train: Callable[[], list[str]]) -> list[str]:
+        """The priors for ``head`` from disk, or ``train()`` them and save them."""
+        key = self._key("priors", head)
+        got = self._read("priors.txt", key)
+        if got is None:
+            got = train()
+            self._write("priors.txt", key, got)
+        else:
+            self.reused_priors = True
+        self._priors_key = key
+        return got
+
+    def chunk(self, index: int, lines: Sequence[tuple[str, str]]) -> tuple[list[list[Link]], list[list[Link]]] | None:
+        """The saved ``(forward, reverse)`` links of chunk ``index`` if it holds exactly ``lines``."""
+        got = self._read(f"chunk-{index:07d}.links", self._key("chunk", lines))
+        if got is None or len(got) != len(lines):
+            return None
+        path = self.directory / f"chunk-{index:07d}.links"
+        fwd, rev = [], []
+        for n, (line, (src, tgt)) in enumerate(zip(got, lines, strict=True), 2):
+            f, sep, r = line.partition("\t")
+            if not sep:
+                return None
+            ns, nt = len(src.split()), len(tgt.split())
+            fwd.append(parse_pharaoh(f, ns, nt, path, n))
+            rev.append(parse_pharaoh(r, ns, nt, path, n))
+        self.reused_chunks += 1
+        return fwd, rev
+
+    def save_chunk(self, index: int, lines: Sequence[tuple[str, str]],
+                   links: tuple[list[list[Link]], list[list[Link]]]) -> None:
+        """Save chunk ``index``'s links (one ``forward<TAB>reverse`` Pharaoh line per pair)."""
+        body = (f"{format_pharaoh(f)}\t{format_pharaoh(r)}" for f, r in zip(*links, strict=True))
+        self._write(f"chunk-{index:07d}.links", self._key("chunk", lines), body)
+
+
 def align_corpus(
-    pairs: Iterable[tuple[str, str]], config: AlignConfig, progress: bool = False
+    pairs: Iterable[tuple[str, str]], config: AlignConfig, progress: bool = False,
+    checkpoint: AlignCheckpoint | None = None,
 ) -> Iterator[tuple[list[Link], list[Link]]]:
     """Stream ``(forward, reverse)`` links for each ``(src_line, tgt_line)`` of eflomal token lines.
 
     The first ``config.prior_sentences`` pairs train priors once; then chunks of
     ``config.chunk_size`` pairs are aligned with those priors, ``config.workers`` at a time,
-    and yielded in input order.
+    and yielded in input order. With ``checkpoint``, priors and chunks already on disk for the
+    same input are reused and every newly aligned chunk is saved there.
     """
     if config.chunk_size < 1 or config.workers < 1:
         raise ConfigError("--chunk-size and --workers must be >= 1")
@@ -217,12 +302,18 @@ def align_corpus(
     head = list(itertools.islice(it, config.prior_sentences)) if config.prior_sentences > 0 else []
     priors = None
     if head:
-        priors = train_priors([s for s, _ in head], [t for _, t in head], config)
+        def train() -> list[str]:
+            return train_priors([s for s, _ in head], [t for _, t in head], config)
+
+        priors = checkpoint.priors(head, train) if checkpoint else train()
     stream = itertools.chain(head, it)
     chunks = iter(lambda: list(itertools.islice(stream, config.chunk_size)), [])
 
-    def work(chunk: list[tuple[str, str]]):
-        return eflomal_align([s for s, _ in chunk], [t for _, t in chunk], config, priors)
+    def work(index: int, chunk: list[tuple[str, str]]):
+        links = eflomal_align([s for s, _ in chunk], [t for _, t in chunk], config, priors)
+        if checkpoint is not None:
+            checkpoint.save_chunk(index, chunk, links)
+        return links
 
     bar = None
     if progress:
@@ -230,9 +321,15 @@ def align_corpus(
 
         bar = tqdm(unit="pairs", desc="align")
     with ThreadPoolExecutor(max_workers=config.workers) as pool:
-        pending = []
-        for chunk in chunks:
-            pending.append((len(chunk), pool.submit(work, chunk)))
+        pending: list[tuple[int, Future]] = []
+        for index, chunk in enumerate(chunks):
+            saved = checkpoint.chunk(index, chunk) if checkpoint else None
+            if saved is not None:
+                done: Future = Future()
+                done.set_result(saved)
+                pending.append((len(chunk), done))
+            else:
+                pending.append((len(chunk), pool.submit(work, index, chunk)))
             while len(pending) > config.workers:
                 yield from _drain(pending.pop(0), bar)
         while pending:

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from codeswitch.align import (
+    AlignCheckpoint,
     AlignConfig,
     Link,
     align_corpus,
@@ -102,10 +103,16 @@ def tokenize_pairs(
 
 
 def align_pairs(
-    pairs: Iterable[TextPair], config: AlignConfig, progress: bool = False, source: str = "<input>"
+    pairs: Iterable[TextPair], config: AlignConfig, progress: bool = False, source: str = "<input>",
+    checkpoint: AlignCheckpoint | None = None,
 ) -> Iterator[tuple[TextPair, list[Token], list[Token], list[Link], list[Link]]]:
-    """Tokenize and align; yields ``(pair, src_tokens, tgt_tokens, forward, reverse)`` in input order."""
+    """Tokenize and align; yields ``(pair, src_tokens, tgt_tokens, forward, reverse)`` in input order.
+
+    ``checkpoint`` (eflomal only) keeps finished work on disk for resuming; see :class:`AlignCheckpoint`.
+    """
     if config.backend == "simalign":
+        if checkpoint is not None:
+            raise ConfigError("resuming is only available for --backend eflomal; rerun simalign from the start")
         from codeswitch.align_embed import simalign_pairs
 
         yield from simalign_pairs(tokenize_pairs(pairs, source), config, progress=progress)
@@ -120,7 +127,7 @@ def align_pairs(
             pending.append(entry)
             yield eflomal_line(entry[1]), eflomal_line(entry[2])
 
-    for fwd, rev in align_corpus(lines(), config, progress=progress):
+    for fwd, rev in align_corpus(lines(), config, progress=progress, checkpoint=checkpoint):
         p, s, t = pending.popleft()
         yield p, s, t, fwd, rev
 
@@ -137,9 +144,14 @@ def align_items(
 
 
 def write_alignment_dir(
-    out_dir: Path, pairs: Iterable[TextPair], config: AlignConfig, progress: bool = False, source: str = "<input>"
+    out_dir: Path, pairs: Iterable[TextPair], config: AlignConfig, progress: bool = False, source: str = "<input>",
+    checkpoint: AlignCheckpoint | None = None,
 ) -> dict:
-    """Align ``pairs`` and write an alignment directory atomically; returns the stats."""
+    """Align ``pairs`` and write an alignment directory atomically; returns the stats.
+
+    With ``checkpoint``, finished work is kept there as the run goes and reused when it is rerun;
+    the stats then count the chunks taken from it.
+    """
     t0 = time.perf_counter()
     n = 0
     with atomic_path(out_dir) as tmp:
@@ -149,7 +161,7 @@ def write_alignment_dir(
             with open(tmp / "pairs.jsonl", "w", encoding="utf-8") as pj, \
                     open(tmp / "src.tok", "w", encoding="utf-8") as st, \
                     open(tmp / "tgt.tok", "w", encoding="utf-8") as tt:
-                for p, s, t, fwd, rev in align_pairs(pairs, config, progress=progress, source=source):
+                for p, s, t, fwd, rev in align_pairs(pairs, config, progress, source, checkpoint):
                     n += 1
                     pj.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
                     st.write(eflomal_line(s) + "\n")
@@ -163,6 +175,8 @@ def write_alignment_dir(
         if n == 0:
             raise DataFormatError("no sentence pairs to align; check the inputs and languages", source)
         stats = {"pairs": n, "seconds": round(secs, 3), "pairs_per_second": round(n / secs, 2) if secs else None}
+        if checkpoint is not None:
+            stats.update(reused_priors=checkpoint.reused_priors, reused_chunks=checkpoint.reused_chunks)
         (tmp / "align_config.json").write_text(json.dumps(asdict(config), indent=2) + "\n", encoding="utf-8")
         (tmp / "align_stats.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
     return stats

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import click
 
-from codeswitch.align import SYMMETRIZATIONS, AlignConfig
+from codeswitch.align import SYMMETRIZATIONS, AlignCheckpoint, AlignConfig
 from codeswitch.atomic import check_output
-from codeswitch.errors import ConfigError
+from codeswitch.errors import ConfigError, DataFormatError
 
 
 def _lang_of(spec_lang: str | None, option: str | None, path: Path) -> str:
@@ -39,10 +40,12 @@ def _lang_of(spec_lang: str | None, option: str | None, path: Path) -> str:
               help="Pairs aligned once to train the priors shared by all chunks (0: no priors).")
 @click.option("--rel-iterations", default=1.0, show_default=True, help="eflomal iterations relative to its default.")
 @click.option("--workers", default=1, show_default=True, help="Chunks aligned concurrently.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted eflomal run from OUT.checkpoints (its priors and finished chunks).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output directory (and discard OUT.checkpoints).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def align(source, target, out, src_lang, tgt_lang, symmetrize, backend, model_path, layer, chunk_size,
-          prior_sentences, rel_iterations, workers, overwrite, progress) -> None:
+          prior_sentences, rel_iterations, workers, resume, overwrite, progress) -> None:
     """Word-align parallel text with eflomal (forward + reverse, symmetrised), Pharaoh output.
 
     SOURCE and TARGET are [LANG=]PATH: two SQuAD-format files (XQuAD, LAReQA; questions and
@@ -54,12 +57,23 @@ def align(source, target, out, src_lang, tgt_lang, symmetrize, backend, model_pa
     codeswitch align ../shared/data/xquad/xquad.en.json ../shared/data/xquad/xquad.de.json --out aligned-en-de
 
     Writes OUT/pairs.jsonl, src.tok, tgt.tok, forward/reverse/intersect/grow-diag-final-and.align,
-    align_config.json and align_stats.json.
+    align_config.json and align_stats.json. While eflomal runs, the priors and each finished chunk
+    are kept in OUT.checkpoints; if the run is interrupted, the same command with --resume aligns
+    only the chunks not yet done (a chunk whose input or settings changed is aligned again), and
+    the folder is removed once OUT is complete.
     """
     from codeswitch.bitext import read_line_pairs, units_from_items, write_alignment_dir
     from codeswitch.pairs import parse_lang_path, read_parallel
 
     check_output(out, overwrite)
+    ckpt_dir = out.with_name(out.name + ".checkpoints")
+    if resume and backend != "eflomal":
+        raise ConfigError("--resume is only available for --backend eflomal; rerun simalign from the start")
+    if ckpt_dir.exists() and not resume:
+        if not overwrite:
+            raise ConfigError(f"{ckpt_dir} holds an interrupted alignment; pass --resume to continue it "
+                              "or --overwrite to start over")
+        shutil.rmtree(ckpt_dir)
     if backend == "simalign" and not model_path:
         raise ConfigError("--backend simalign needs --model (a local multilingual encoder dir or hub id)")
     config = AlignConfig(symmetrize=symmetrize, chunk_size=chunk_size, prior_sentences=prior_sentences,
@@ -78,9 +92,20 @@ def align(source, target, out, src_lang, tgt_lang, symmetrize, backend, model_pa
         pairs = list(units_from_items(items, sl, tl))
     else:
         pairs = read_line_pairs(s_path, t_path, sl, tl)
-    stats = write_alignment_dir(out, pairs, config, progress=progress, source=f"{s_path}, {t_path}")
+    fresh = not ckpt_dir.exists()
+    checkpoint = AlignCheckpoint(ckpt_dir, config) if backend == "eflomal" else None
+    try:
+        stats = write_alignment_dir(out, pairs, config, progress=progress, source=f"{s_path}, {t_path}",
+                                    checkpoint=checkpoint)
+    except (ConfigError, DataFormatError):
+        if fresh and checkpoint is not None:  # bad input, not an interruption: leave nothing behind
+            shutil.rmtree(ckpt_dir, ignore_errors=True)
+        raise
+    if checkpoint is not None:
+        shutil.rmtree(ckpt_dir)
+    reused = f", {stats['reused_chunks']} chunks reused from {ckpt_dir}" if stats.get("reused_chunks") else ""
     click.echo(f"aligned {stats['pairs']} sentence pairs ({sl}-{tl}) in {stats['seconds']} s "
-               f"({stats['pairs_per_second']} pairs/s) -> {out}")
+               f"({stats['pairs_per_second']} pairs/s{reused}) -> {out}")
 
 
 @click.command("induce")

@@ -163,3 +163,78 @@ def test_alignment_index_beyond_sentence(tmp_path: Path) -> None:
     (out / "grow-diag-final-and.align").write_text("0-0 1-1\n", encoding="utf-8")
     with pytest.raises(CodeswitchError, match=r"pairs.jsonl has more lines than the other file after line 1"):
         list(read_alignment_dir(out))
+
+
+def _counting_eflomal(monkeypatch, fail_at: int | None = None) -> list[int]:
+    """Count eflomal runs (priors pass included); raise a crash at run ``fail_at`` (1-based)."""
+    import codeswitch.align as align_mod
+
+    real, calls = align_mod.eflomal_align, []
+
+    def counted(*args, **kwargs):
+        calls.append(len(args[0]))
+        if fail_at is not None and len(calls) == fail_at:
+            raise RuntimeError("simulated crash")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(align_mod, "eflomal_align", counted)
+    return calls
+
+
+def test_checkpoint_reuses_finished_chunks_and_realigns_changed_input(xquad_en_de, tmp_path, monkeypatch) -> None:
+    from codeswitch.align import AlignCheckpoint
+
+    cfg = AlignConfig(rel_iterations=0.2, n_samplers=1, chunk_size=20, prior_sentences=80)
+    ckpt = tmp_path / "ck"
+    first = list(align_pairs(xquad_en_de, cfg, checkpoint=AlignCheckpoint(ckpt, cfg)))
+    assert sorted(p.name for p in ckpt.iterdir()) == [f"chunk-{i:07d}.links" for i in range(4)] + ["priors.txt"]
+    (ckpt / "chunk-0000002.links").unlink()  # never finished
+    text = (ckpt / "chunk-0000003.links").read_text(encoding="utf-8")
+    (ckpt / "chunk-0000003.links").write_text(text[:-5], encoding="utf-8")  # cut short
+    calls = _counting_eflomal(monkeypatch)
+    again = AlignCheckpoint(ckpt, cfg)
+    second = list(align_pairs(xquad_en_de, cfg, checkpoint=again))
+    assert calls == [20, 20] and again.reused_priors and again.reused_chunks == 2  # only chunks 2 and 3 rerun
+    links = lambda got: [(sorted(g[3]), sorted(g[4])) for g in got[:40]]  # noqa: E731
+    assert links(second) == links(first)  # reused links are the saved ones
+    assert [g[0] for g in second] == [g[0] for g in first]
+    # one changed question in chunk 1: that chunk is aligned again, chunk 0 is still reused
+    changed = list(xquad_en_de)
+    changed[25] = TextPair(changed[25].id, "en", "de", changed[25].src + " again", changed[25].tgt)
+    calls.clear()
+    third = AlignCheckpoint(ckpt, AlignConfig(rel_iterations=0.2, n_samplers=1, chunk_size=20, prior_sentences=0))
+    list(align_pairs(changed, AlignConfig(rel_iterations=0.2, n_samplers=1, chunk_size=20, prior_sentences=0),
+                     checkpoint=third))
+    assert len(calls) == 4 and third.reused_chunks == 0  # no priors now: every key differs, nothing reused
+    calls.clear()
+    fourth = AlignCheckpoint(ckpt, cfg)
+    list(align_pairs(changed, cfg, checkpoint=fourth))
+    assert fourth.reused_priors is False and len(calls) == 5  # the priors' input changed, so all chunks too
+
+
+def test_cli_align_resume_after_crash(xquad_en_de, tmp_path, monkeypatch) -> None:
+    en = _write(tmp_path / "q.en", [p.src for p in xquad_en_de])
+    de = _write(tmp_path / "q.de", [p.tgt for p in xquad_en_de])
+    out = tmp_path / "al"
+    args = [str(en), str(de), "--out", str(out), "--no-progress", "--rel-iterations", "0.2", "--chunk-size", "20",
+            "--prior-sentences", "80"]
+    # runs: priors, chunks 0 and 1, the crash on chunk 2; chunk 3, already queued, still finishes and is kept
+    calls = _counting_eflomal(monkeypatch, fail_at=4)
+    r = CliRunner().invoke(align, args)
+    assert r.exit_code != 0 and "simulated crash" in str(r.exception)
+    ckpt = tmp_path / "al.checkpoints"
+    assert not out.exists() and len(calls) == 5 and sorted(p.name for p in ckpt.iterdir()) == [
+        "chunk-0000000.links", "chunk-0000001.links", "chunk-0000003.links", "priors.txt"]
+    r = CliRunner().invoke(align, args)
+    assert "al.checkpoints holds an interrupted alignment; pass --resume" in str(r.exception)
+    calls = _counting_eflomal(monkeypatch)
+    r = CliRunner().invoke(align, [*args, "--resume"])
+    assert r.exit_code == 0, r.output
+    assert calls == [20] and "3 chunks reused" in r.output  # chunk 2 only; priors from disk
+    stats = json.loads((out / "align_stats.json").read_text())
+    assert stats["pairs"] == 80 and stats["reused_priors"] and stats["reused_chunks"] == 3
+    assert len((out / "grow-diag-final-and.align").read_text().splitlines()) == 80 and not ckpt.exists()
+    # a data error in a fresh run leaves no checkpoint folder behind
+    bad = _write(tmp_path / "b.de", [*(p.tgt for p in xquad_en_de[:79]), "   "])
+    r = CliRunner().invoke(align, [str(en), str(bad), "--out", str(tmp_path / "b"), "--no-progress"])
+    assert r.exit_code == 1 and not (tmp_path / "b").exists() and not (tmp_path / "b.checkpoints").exists()
