@@ -1,10 +1,15 @@
 """The ``codeswitch`` command line: one click group; each stage adds its commands here.
 
 Errors derived from :class:`codeswitch.errors.CodeswitchError` are shown as one line
-(``Error: ...``) with exit status 1 and no traceback.
+(``Error: ...``) with exit status 1 and no traceback. SIGTERM (what schedulers such as SLURM and
+``kill`` send) is handled like Ctrl-C, so an interrupted command still removes its partial outputs
+and keeps its checkpoints for ``--resume``.
 """
 
 from __future__ import annotations
+
+import signal
+import threading
 
 import click
 
@@ -12,14 +17,23 @@ from codeswitch import __version__
 from codeswitch.errors import CodeswitchError
 
 
+def _terminate_as_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"terminated by signal {signum}")
+
+
 class _Group(click.Group):
     """A click group that turns our user-facing errors into one-line click errors."""
 
     def invoke(self, ctx: click.Context):  # noqa: D401
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt) if in_main else None
         try:
             return super().invoke(ctx)
         except CodeswitchError as exc:
             raise click.ClickException(str(exc)) from None
+        finally:
+            if in_main:
+                signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -238,3 +238,34 @@ def test_cli_align_resume_after_crash(xquad_en_de, tmp_path, monkeypatch) -> Non
     bad = _write(tmp_path / "b.de", [*(p.tgt for p in xquad_en_de[:79]), "   "])
     r = CliRunner().invoke(align, [str(en), str(bad), "--out", str(tmp_path / "b"), "--no-progress"])
     assert r.exit_code == 1 and not (tmp_path / "b").exists() and not (tmp_path / "b.checkpoints").exists()
+
+
+def test_sigterm_keeps_checkpoints_and_no_partial_output(shared_data: Path, tmp_path: Path) -> None:
+    """A real `codeswitch align` process stopped by SIGTERM (as schedulers do) resumes with --resume."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    items = read_parallel([str(shared_data / "xquad" / "xquad.en.json"), str(shared_data / "xquad" / "xquad.de.json")])
+    qs = [p for p in units_from_items(items[:600], "en", "de") if p.id.startswith("q:")]
+    en, de = _write(tmp_path / "q.en", [p.src for p in qs]), _write(tmp_path / "q.de", [p.tgt for p in qs])
+    cmd = [sys.executable, "-c", "from codeswitch.cli import main; main()", "align", str(en), str(de),
+           "--out", str(tmp_path / "al"), "--chunk-size", "10", "--prior-sentences", "100",
+           "--rel-iterations", "0.2", "--no-progress"]
+    ckpt = tmp_path / "al.checkpoints"
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while not (ckpt / "chunk-0000000.links").exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "Aborted" in out, out
+    assert sorted(os.listdir(tmp_path)) == ["al.checkpoints", "q.de", "q.en"]  # no output, no hidden temp dir
+    saved = len(list(ckpt.glob("chunk-*.links")))
+    assert 1 <= saved < 60 and (ckpt / "priors.txt").is_file()
+    done = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"{saved} chunks reused" in done.stdout and not ckpt.exists()
+    assert len((tmp_path / "al" / "grow-diag-final-and.align").read_text().splitlines()) == 600
