@@ -23,6 +23,7 @@ import numpy as np
 from codeswitch.errors import ConfigError, DataFormatError
 
 POOLINGS = ("mean", "cls", "max", "lasttoken")
+CACHE_BLOCK = 50_000  # texts per embedding-cache file: the most an interrupted encoding loses
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,18 @@ class DenseEncoder:
         return self._encode(texts, self.passage_prefix, desc)
 
     def _encode(self, texts: Sequence[str], prefix: str, desc: str) -> np.ndarray:
+        """Embeddings of ``texts``; with a cache dir, a long list is encoded and cached block by block.
+
+        Blocks of :data:`CACHE_BLOCK` texts are separate cache files, so an encoding of a large
+        corpus that is interrupted resumes at the first block not yet on disk.
+        """
+        if self.cache_dir is None or len(texts) <= CACHE_BLOCK:
+            return self._encode_block(texts, prefix, desc)
+        blocks = [self._encode_block(texts[i:i + CACHE_BLOCK], prefix, f"{desc} {i}+")
+                  for i in range(0, len(texts), CACHE_BLOCK)]
+        return np.concatenate(blocks)
+
+    def _encode_block(self, texts: Sequence[str], prefix: str, desc: str) -> np.ndarray:
         path = None
         if self.cache_dir is not None:
             h = hashlib.sha256(prefix.encode())

@@ -129,3 +129,21 @@ def test_pooling_override_builds_that_pooling(tiny_xlmr):
     assert not np.allclose(emb, mean, atol=1e-4)  # CLS token, not the mean of all tokens
     with pytest.raises(ConfigError, match="unknown pooling 'sum'; choose one of mean, cls, max, lasttoken"):
         DenseEncoder(EncoderConfig(model=hf_dir, pooling="sum", device="cpu"))
+
+
+def test_embedding_cache_resumes_block_by_block(tiny_xlmr, tmp_path, monkeypatch):
+    import evaluation.encoders as enc
+
+    texts = [f"Nairobi ni mji mkuu wa Kenya, sehemu {i}." for i in range(8)]
+    plain = enc.DenseEncoder(enc.EncoderConfig(model=str(tiny_xlmr), device="cpu")).encode_passages(texts)
+    monkeypatch.setattr(enc, "CACHE_BLOCK", 3)
+    cached = enc.DenseEncoder(enc.EncoderConfig(model=str(tiny_xlmr), device="cpu"), cache_dir=tmp_path / "c")
+    assert np.allclose(cached.encode_passages(texts), plain, atol=1e-6)
+    files = sorted((tmp_path / "c").rglob("*.npy"))
+    assert sorted(np.load(f).shape[0] for f in files) == [2, 3, 3]
+    files[0].unlink()  # as if the run had stopped before this block was written
+    calls = []
+    real = cached.model.encode
+    monkeypatch.setattr(cached.model, "encode", lambda xs, **kw: calls.append(len(xs)) or real(xs, **kw))
+    again = cached.encode_passages(texts)
+    assert len(calls) == 1 and calls[0] in (2, 3) and np.allclose(again, plain, atol=1e-6)
