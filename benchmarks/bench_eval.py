@@ -40,7 +40,8 @@ def main() -> None:
 
     report: dict = {"machine": {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                                 "python": platform.python_version(), "torch": torch.__version__,
-                                "cuda": torch.cuda.is_available()}, "models": {}}
+                                "cuda": torch.cuda.is_available(), "loadavg_1m_at_start": os.getloadavg()[0]},
+                    "models": {}}
     pool = resolve("xquad-r", Path(args.data_dir)).pool
     for name, model in (("bm25", "bm25"), ("multilingual-e5-small", args.e5)):
         cache = out / "eval_runs" / "embedding-cache"

@@ -113,7 +113,7 @@ def main() -> None:
     lex = args.data / "muse-full" / "en-de.txt"
     pairs = args.data / "squad" / "squad-v2.0-dev.demo-pairs.en.jsonl"
     results: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                                 "platform": platform.platform()},
+                                 "platform": platform.platform(), "loadavg_1m_at_start": os.getloadavg()[0]},
                      "lexicon": str(lex.name), "ratio": args.ratio, "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)

@@ -208,7 +208,9 @@ def _write(out: Path, result: dict, seconds: float) -> None:
     """Write the JSON and the Markdown table so far (after every measurement: a killed run keeps its rates)."""
     result["total_seconds"] = round(seconds, 1)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, out)  # a run killed mid-write keeps the previous complete file
     lines = [f"# {result['model_shape']} throughput on {result['machine'].get('gpu', result['machine']['device'])}",
              "", "| what | precision | batch | max length | rate |", "|---|---|---:|---:|---:|"]
     lines += [f"| encode {r['texts_kind']} | {r['precision']} | {r['batch']} | {r['max_length']} | "

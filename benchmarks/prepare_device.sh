@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Copy what benchmarks/gpu_throughput.py reads from outside the repository into .device_carry/
 # (git-ignored), so that a device machine, which gets the repository but not ../shared and has
-# no network, can run it. About 27 MB: the real XLM-R tokenizer.json and six XQuAD-R files.
+# no network, can run it. About 26 MB: the real XLM-R tokenizer.json and six XQuAD-R files.
 #
 #   bash benchmarks/prepare_device.sh            # here, once
 #   then, through the device tool's `run` (carry [".device_carry"], timeout_s 540):

@@ -208,11 +208,20 @@ def train_priors(src_lines: Sequence[str], tgt_lines: Sequence[str], config: Ali
     return buf.getvalue().splitlines()
 
 
+def _eflomal_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("eflomal")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 class AlignCheckpoint:
     """Finished eflomal work of one run in ``directory``: the priors and each aligned chunk.
 
-    Every file starts with ``# key <sha256>`` over the eflomal settings, the priors in use and the
-    input lines it covers; a file whose key does not match the current input is ignored (and
+    Every file starts with ``# key <sha256>`` over the eflomal version and settings, the priors in
+    use (their text) and the input lines it covers; a file whose key does not match the current input is ignored (and
     replaced), so resuming after the input or settings changed cannot mix two runs.
     Files are written atomically: an interruption leaves whole files or none.
 
@@ -225,7 +234,7 @@ class AlignCheckpoint:
     def __init__(self, directory: str | Path, config: AlignConfig) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._settings = f"{config.model}|{config.n_samplers}|{config.rel_iterations}"
+        self._settings = f"{_eflomal_version()}|{config.model}|{config.n_samplers}|{config.rel_iterations}"
         self._priors_key = "none"
         self.reused_chunks = 0
         self.reused_priors = False
@@ -258,7 +267,8 @@ class AlignCheckpoint:
             self._write("priors.txt", key, got)
         else:
             self.reused_priors = True
-        self._priors_key = key
+        # chunks depend on the priors themselves (eflomal is unseeded: retrained priors differ)
+        self._priors_key = hashlib.sha256("\n".join(got).encode()).hexdigest()
         return got
 
     def chunk(self, index: int, lines: Sequence[tuple[str, str]]) -> tuple[list[list[Link]], list[list[Link]]] | None:
@@ -322,18 +332,24 @@ def align_corpus(
         bar = tqdm(unit="pairs", desc="align")
     with ThreadPoolExecutor(max_workers=config.workers) as pool:
         pending: list[tuple[int, Future]] = []
-        for index, chunk in enumerate(chunks):
-            saved = checkpoint.chunk(index, chunk) if checkpoint else None
-            if saved is not None:
-                done: Future = Future()
-                done.set_result(saved)
-                pending.append((len(chunk), done))
-            else:
-                pending.append((len(chunk), pool.submit(work, index, chunk)))
-            while len(pending) > config.workers:
+        try:
+            for index, chunk in enumerate(chunks):
+                saved = checkpoint.chunk(index, chunk) if checkpoint else None
+                if saved is not None:
+                    done: Future = Future()
+                    done.set_result(saved)
+                    pending.append((len(chunk), done))
+                else:
+                    pending.append((len(chunk), pool.submit(work, index, chunk)))
+                while len(pending) > config.workers:
+                    yield from _drain(pending.pop(0), bar)
+            while pending:
                 yield from _drain(pending.pop(0), bar)
-        while pending:
-            yield from _drain(pending.pop(0), bar)
+        except BaseException:
+            # interrupted or failed: start no queued chunk; the ones already running finish (and are saved)
+            for _, fut in pending:
+                fut.cancel()
+            raise
     if bar is not None:
         bar.close()
 

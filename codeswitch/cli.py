@@ -8,6 +8,7 @@ and keeps its checkpoints for ``--resume``.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 
@@ -16,8 +17,14 @@ import click
 from codeswitch import __version__
 from codeswitch.errors import CodeswitchError
 
+_MAIN_PID = os.getpid()
+
 
 def _terminate_as_interrupt(signum, frame) -> None:
+    if os.getpid() != _MAIN_PID:  # a forked worker (generate --workers): die of the signal as usual
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     raise KeyboardInterrupt(f"terminated by signal {signum}")
 
 
@@ -25,14 +32,19 @@ class _Group(click.Group):
     """A click group that turns our user-facing errors into one-line click errors."""
 
     def invoke(self, ctx: click.Context):  # noqa: D401
-        in_main = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt) if in_main else None
+        global _MAIN_PID
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.getsignal(signal.SIGTERM)  # None: set outside Python, leave it alone
+            if previous is not None:
+                _MAIN_PID = os.getpid()
+                signal.signal(signal.SIGTERM, _terminate_as_interrupt)
         try:
             return super().invoke(ctx)
         except CodeswitchError as exc:
             raise click.ClickException(str(exc)) from None
         finally:
-            if in_main:
+            if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
 
 

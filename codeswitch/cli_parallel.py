@@ -71,8 +71,8 @@ def align(source, target, out, src_lang, tgt_lang, symmetrize, backend, model_pa
         raise ConfigError("--resume is only available for --backend eflomal; rerun simalign from the start")
     if ckpt_dir.exists() and not resume:
         if not overwrite:
-            raise ConfigError(f"{ckpt_dir} holds an interrupted alignment; pass --resume to continue it "
-                              "or --overwrite to start over")
+            how = "pass --resume to continue it or" if backend == "eflomal" else "pass"
+            raise ConfigError(f"{ckpt_dir} holds an interrupted eflomal alignment; {how} --overwrite to start over")
         shutil.rmtree(ckpt_dir)
     if backend == "simalign" and not model_path:
         raise ConfigError("--backend simalign needs --model (a local multilingual encoder dir or hub id)")
@@ -98,7 +98,8 @@ def align(source, target, out, src_lang, tgt_lang, symmetrize, backend, model_pa
         stats = write_alignment_dir(out, pairs, config, progress=progress, source=f"{s_path}, {t_path}",
                                     checkpoint=checkpoint)
     except (ConfigError, DataFormatError):
-        if fresh and checkpoint is not None:  # bad input, not an interruption: leave nothing behind
+        # bad input before any work was saved: leave nothing behind (saved work stays for --resume)
+        if fresh and checkpoint is not None and not any(ckpt_dir.iterdir()):
             shutil.rmtree(ckpt_dir, ignore_errors=True)
         raise
     if checkpoint is not None:

@@ -218,19 +218,19 @@ def test_cli_align_resume_after_crash(xquad_en_de, tmp_path, monkeypatch) -> Non
     out = tmp_path / "al"
     args = [str(en), str(de), "--out", str(out), "--no-progress", "--rel-iterations", "0.2", "--chunk-size", "20",
             "--prior-sentences", "80"]
-    # runs: priors, chunks 0 and 1, the crash on chunk 2; chunk 3, already queued, still finishes and is kept
-    calls = _counting_eflomal(monkeypatch, fail_at=4)
+    # runs: priors, chunks 0, 1 and 2, then the crash on the last chunk (nothing is queued behind it)
+    calls = _counting_eflomal(monkeypatch, fail_at=5)
     r = CliRunner().invoke(align, args)
     assert r.exit_code != 0 and "simulated crash" in str(r.exception)
     ckpt = tmp_path / "al.checkpoints"
     assert not out.exists() and len(calls) == 5 and sorted(p.name for p in ckpt.iterdir()) == [
-        "chunk-0000000.links", "chunk-0000001.links", "chunk-0000003.links", "priors.txt"]
+        "chunk-0000000.links", "chunk-0000001.links", "chunk-0000002.links", "priors.txt"]
     r = CliRunner().invoke(align, args)
-    assert "al.checkpoints holds an interrupted alignment; pass --resume" in str(r.exception)
+    assert "al.checkpoints holds an interrupted eflomal alignment; pass --resume" in str(r.exception)
     calls = _counting_eflomal(monkeypatch)
     r = CliRunner().invoke(align, [*args, "--resume"])
     assert r.exit_code == 0, r.output
-    assert calls == [20] and "3 chunks reused" in r.output  # chunk 2 only; priors from disk
+    assert calls == [20] and "3 chunks reused" in r.output  # chunk 3 only; priors from disk
     stats = json.loads((out / "align_stats.json").read_text())
     assert stats["pairs"] == 80 and stats["reused_priors"] and stats["reused_chunks"] == 3
     assert len((out / "grow-diag-final-and.align").read_text().splitlines()) == 80 and not ckpt.exists()
