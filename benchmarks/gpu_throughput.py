@@ -41,6 +41,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the device machine has the repository but no installed package
+
+from codeswitch.atomic import atomic_path  # noqa: E402  (imports nothing heavy)
+
 LANGS = ("en", "de", "hi", "th", "zh", "ar")
 
 
@@ -74,7 +78,6 @@ def _tokenizer(path: Path | None):
     from transformers import XLMRobertaTokenizerFast
 
     if path is None:
-        sys.path.insert(0, str(REPO))
         try:
             from tests.tiny_models import xlmr_tokenizer_file
             path = xlmr_tokenizer_file()
@@ -207,17 +210,16 @@ def _machine(device: str) -> dict:
 def _write(out: Path, result: dict, seconds: float) -> None:
     """Write the JSON and the Markdown table so far (after every measurement: a killed run keeps its rates)."""
     result["total_seconds"] = round(seconds, 1)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, out)  # a run killed mid-write keeps the previous complete file
+    with atomic_path(out) as tmp:  # a run killed mid-write keeps the previous complete file
+        tmp.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     lines = [f"# {result['model_shape']} throughput on {result['machine'].get('gpu', result['machine']['device'])}",
              "", "| what | precision | batch | max length | rate |", "|---|---|---:|---:|---:|"]
     lines += [f"| encode {r['texts_kind']} | {r['precision']} | {r['batch']} | {r['max_length']} | "
               f"{r['texts_per_second']} texts/s |" for r in result["encode"]]
     lines += [f"| train step | {r['precision']} | {r['batch']} | {r['query_length']}/{r['passage_length']} | "
               f"{r['pairs_per_second']} pairs/s |" for r in result["train"]]
-    out.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with atomic_path(out.with_suffix(".md")) as tmp:
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -92,14 +92,13 @@ def align(source, target, out, src_lang, tgt_lang, symmetrize, backend, model_pa
         pairs = list(units_from_items(items, sl, tl))
     else:
         pairs = read_line_pairs(s_path, t_path, sl, tl)
-    fresh = not ckpt_dir.exists()
     checkpoint = AlignCheckpoint(ckpt_dir, config) if backend == "eflomal" else None
     try:
         stats = write_alignment_dir(out, pairs, config, progress=progress, source=f"{s_path}, {t_path}",
                                     checkpoint=checkpoint)
     except (ConfigError, DataFormatError):
         # bad input before any work was saved: leave nothing behind (saved work stays for --resume)
-        if fresh and checkpoint is not None and not any(ckpt_dir.iterdir()):
+        if checkpoint is not None and not any(ckpt_dir.iterdir()):
             shutil.rmtree(ckpt_dir, ignore_errors=True)
         raise
     if checkpoint is not None:
