@@ -1,6 +1,6 @@
 """Benchmark + end-to-end figures for the evaluator on real XQuAD-R (not run by CI; takes minutes on CPU).
 
-    python benchmarks/bench_eval.py [--data-dir ../shared/data] [--e5 /root/.cache/e5-small]
+    python benchmarks/bench_eval.py [--data-dir ../shared/data] [--e5 $CODESWITCH_E5]
 
 Runs BM25 and multilingual-e5-small ("query: "/"passage: " prefixes) through the full LAReQA protocol
 (mono / cross / multi mAP, R@1, R@10, rank distance) and measures encoding throughput and FAISS search
@@ -31,9 +31,13 @@ from evaluation.search import DenseIndex  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default=str(REPO.parent / "shared" / "data"))
-    ap.add_argument("--e5", default="/root/.cache/e5-small")
+    ap.add_argument("--e5", default=os.environ.get("CODESWITCH_E5"),
+                    help="multilingual-e5-small directory (default: $CODESWITCH_E5; build it with "
+                         "python ../shared/tools/make_e5_small.py DIR)")
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
     args = ap.parse_args()
+    if not args.e5:
+        ap.error("give --e5 DIR or set CODESWITCH_E5 (build it: python ../shared/tools/make_e5_small.py DIR)")
     out = Path(args.out)
     runs = out / "eval_runs"
     import torch

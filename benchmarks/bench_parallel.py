@@ -21,11 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from codeswitch.align import AlignConfig
-from codeswitch.bitext import read_alignment_dir, units_from_items, write_alignment_dir
 from codeswitch.example_io import dumps
-from codeswitch.induce import InduceConfig, count_links, induce, precision_at_1, read_muse_gold
-from codeswitch.pairs import PairStats, build_pairs, read_parallel
+from codeswitch.parallel.align import AlignConfig
+from codeswitch.parallel.bitext import read_alignment_dir, units_from_items, write_alignment_dir
+from codeswitch.parallel.induce import InduceConfig, count_links, induce, precision_at_1, read_muse_gold
+from codeswitch.parallel.pairs import PairStats, build_pairs, read_parallel
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -87,7 +87,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1])
     ap.add_argument("--chunk-size", type=int, default=500)
     ap.add_argument("--backend", choices=["eflomal", "simalign"], default="eflomal")
-    ap.add_argument("--model", default=None, help="simalign: encoder dir (e.g. /root/.cache/e5-small)")
+    ap.add_argument("--model", default=None, help="simalign: encoder dir (e.g. $CODESWITCH_E5)")
     ap.add_argument("--rel-iterations", type=float, default=1.0)
     ap.add_argument("--tag", default="", help="suffix of the result files, e.g. -simalign")
     args = ap.parse_args()

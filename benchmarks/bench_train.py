@@ -2,8 +2,8 @@
 
 Usage (CPU here; the same commands run on a GPU):
 
-    python benchmarks/bench_train.py throughput --model /root/.cache/e5-small --steps 12
-    python benchmarks/bench_train.py finetune --model /root/.cache/e5-small --minutes 10
+    python benchmarks/bench_train.py throughput --model $CODESWITCH_E5 --steps 12
+    python benchmarks/bench_train.py finetune --model $CODESWITCH_E5 --minutes 10
 
 Data: mono + cross pairs built from ../shared/data/xquad (pair_id = question id; mono = question and its
 paragraph in one language, cross = question in L, paragraph in M != L). ``finetune`` trains only on the
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -268,7 +269,8 @@ def main() -> None:
     sub = p.add_subparsers(dest="cmd", required=True)
     for name in ("throughput", "finetune"):
         s = sub.add_parser(name)
-        s.add_argument("--model", default="/root/.cache/e5-small")
+        s.add_argument("--model", default=os.environ.get("CODESWITCH_E5"),
+                       help="encoder directory or hub id (default: $CODESWITCH_E5)")
         s.add_argument("--batch-size", type=int, default=32)
         s.add_argument("--max-query-length", type=int, default=32)
         s.add_argument("--max-passage-length", type=int, default=128)
@@ -282,6 +284,8 @@ def main() -> None:
     ft.add_argument("--langs", default="en,de,es,ru,zh,ar")
     ft.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "e5-small-hybrid"))
     a = p.parse_args()
+    if not a.model:
+        p.error("give --model DIR or set CODESWITCH_E5 (build it: python ../shared/tools/make_e5_small.py DIR)")
     {"throughput": cmd_throughput, "finetune": cmd_finetune}[a.cmd](a)
 
 

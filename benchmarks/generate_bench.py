@@ -68,8 +68,8 @@ print(json.dumps({"seconds": secs, "process_seconds": time.perf_counter() - t1, 
 
 OURS = r"""
 import json, resource, sys, time
-from codeswitch.generate import GenerateConfig, generate
-from codeswitch.switch import SwitchConfig
+from codeswitch.lexical.generate import GenerateConfig, generate
+from codeswitch.lexical.switch import SwitchConfig
 src, lex_path, out, p, workers = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
 t0 = time.perf_counter()
 cfg = GenerateConfig(inputs=(src,), lexicons=(lex_path,), out=out, switch=SwitchConfig(ratio=p), workers=workers)

@@ -1,4 +1,5 @@
-"""The ``codeswitch`` command line: one click group; each stage adds its commands here.
+"""The ``codeswitch`` command line: composition only. The stage commands live beside the code they drive
+(gathered by :mod:`codeswitch.recipes.stages`); this module adds them and ``recipe`` to one group.
 
 Errors derived from :class:`codeswitch.errors.CodeswitchError` are shown as one line
 (``Error: ...``) with exit status 1 and no traceback. SIGTERM (what schedulers such as SLURM and
@@ -54,31 +55,18 @@ def main() -> None:
     """Code-switched training data, hybrid-batch dual-encoder training, zero-shot retrieval evaluation.
 
     \b
-    codeswitch generate   build code-switched / parallel training records
-    codeswitch lexicon    inspect bilingual lexicons
+    codeswitch generate      build code-switched / parallel training records
+    codeswitch lexicon       inspect bilingual lexicons; induce one from alignments
+    codeswitch align         word-align parallel QA files (eflomal or SimAlign)
+    codeswitch train         fine-tune a dual encoder with hybrid batching
+    codeswitch evaluate      score one model (or bm25) zero-shot on a collection
+    codeswitch compare       score several models on one collection, one table
+    codeswitch check-scores  compare a result with the expected published scores
+    codeswitch recipe        run a whole experiment grid: data, training, evaluation
     """
 
-from training.cli import train  # noqa: E402
+from codeswitch.recipes.cli import recipe_group  # noqa: E402
+from codeswitch.recipes.stages import add_stage_commands  # noqa: E402
 
-main.add_command(train)
-
-from codeswitch.generate_cli import generate_cmd  # noqa: E402
-from codeswitch.lexicon_cli import lexicon_group  # noqa: E402
-
-main.add_command(generate_cmd)
-main.add_command(lexicon_group)
-
-from evaluation.cli import check_scores_cmd, compare_cmd, evaluate_cmd  # noqa: E402
-
-main.add_command(evaluate_cmd)
-main.add_command(compare_cmd)
-main.add_command(check_scores_cmd)
-
-from codeswitch.recipe_cli import recipe_group  # noqa: E402
-
+add_stage_commands(main)
 main.add_command(recipe_group)
-
-from codeswitch.cli_parallel import align, induce  # noqa: E402
-
-main.add_command(align)
-lexicon_group.add_command(induce)

@@ -114,3 +114,10 @@ def write_examples(examples: Iterable[Example], path: str | Path, fmt: str | Non
 
                 datasets.Dataset.from_list(rows).save_to_disk(str(tmp))
     return count
+
+
+def stats_path(out: str | Path) -> Path:
+    """Where the stats JSON of ``out`` goes: ``train.jsonl`` -> ``train.stats.json``."""
+    out = Path(out)
+    stem = out.stem if out.suffix in (".jsonl", ".parquet", ".json") else out.name
+    return out.with_name(stem + ".stats.json")

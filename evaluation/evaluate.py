@@ -19,6 +19,7 @@ from pathlib import Path
 from codeswitch.atomic import atomic_path, check_output
 from evaluation.bm25 import BM25Config
 from evaluation.datasets import resolve
+from evaluation.encoders import EncoderConfig
 from evaluation.lareqa_eval import SETTINGS, evaluate_pool
 from evaluation.metrics import DEFAULT_MEASURES, evaluate_run
 from evaluation.report import slug, write_report
@@ -26,11 +27,15 @@ from evaluation.search import IndexConfig
 from evaluation.trec_io import write_run
 
 
-@dataclass(frozen=True)
-class EvalConfig:
-    """Everything that determines an evaluation's numbers (saved as ``eval_config.json``)."""
+@dataclass(frozen=True, kw_only=True)
+class EvalConfig(EncoderConfig):
+    """Everything that determines an evaluation's numbers (saved as ``eval_config.json``).
 
-    model: str
+    The encoder settings (model, prefixes, pooling, normalisation, max length, batch size, device,
+    fp16) are the fields of :class:`~evaluation.encoders.EncoderConfig`, inherited: one source of
+    truth for them. Construct it with keywords.
+    """
+
     datasets: tuple[str, ...]
     model_name: str | None = None
     data_dir: str | None = None
@@ -40,14 +45,6 @@ class EvalConfig:
     lareqa_run_depth: int = 100
     settings: tuple[str, ...] = SETTINGS
     cross_runs: bool = False
-    query_prefix: str | None = None
-    passage_prefix: str | None = None
-    pooling: str | None = None
-    normalize: bool = True
-    max_length: int | None = None
-    batch_size: int = 64
-    device: str | None = None
-    fp16: bool | None = None
     index_kind: str = "flat"
     shard_size: int = 2_000_000
     index_dir: str | None = None
@@ -69,9 +66,9 @@ def build_model(config: EvalConfig):
 
     if config.model.lower() == "bm25":
         return BM25Model(BM25Config(k1=config.bm25_k1, b=config.bm25_b))
-    from evaluation.encoders import DenseEncoder, EncoderConfig
+    from evaluation.encoders import DenseEncoder
 
-    # EvalConfig mirrors the CLI one option per field; the encoder takes its fields by name.
+    # the encoder gets exactly its own fields (its cache keys must not depend on evaluation settings)
     enc = EncoderConfig(**{f.name: getattr(config, f.name) for f in fields(EncoderConfig)})
     return DenseModel(DenseEncoder(enc, config.cache_dir),
                       IndexConfig(kind=config.index_kind, shard_size=config.shard_size))

@@ -52,9 +52,9 @@ def _options(f):
 
 
 def _execute(recipe_file: Path, out: Path, results: Path | None, models, settings, seeds, dry_run: bool) -> None:
-    from codeswitch.recipe import RecipeRunner, RunFilter, RunSummary
-    from codeswitch.recipe_config import load_recipe
-    from codeswitch.recipe_report import collect_rows, write_results
+    from codeswitch.recipes.config import load_recipe
+    from codeswitch.recipes.report import collect_rows, write_results
+    from codeswitch.recipes.runner import RecipeRunner, RunFilter, RunSummary
 
     recipe = load_recipe(recipe_file)
     flt = RunFilter(_csv(models), _csv(settings), _seeds(seeds))

@@ -1,7 +1,7 @@
 """The ``generate`` pipeline: stream pairs, switch them in worker processes, write records and stats.
 
 Determinism: a record's random generator depends only on (seed, input id, variant)
-(:func:`codeswitch.switch.rng_for`) and chunks are written in input order, so the same input and
+(:func:`codeswitch.lexical.switch.rng_for`) and chunks are written in input order, so the same input and
 seed give byte-identical output for any ``workers``. Memory stays flat: at most
 ``4 × workers`` chunks are in flight. Output and stats are written atomically; an interrupted run
 leaves neither, and re-running (with ``--overwrite``) regenerates the same bytes — there is no
@@ -22,11 +22,12 @@ from pathlib import Path
 
 from codeswitch.atomic import atomic_path, check_output
 from codeswitch.errors import ConfigError
-from codeswitch.inputs import Row, count_rows, iter_rows, split_role
+from codeswitch.example_io import stats_path  # noqa: F401  (re-exported: codeswitch.lexical.generate.stats_path)
 from codeswitch.languages import check_lang
-from codeswitch.lexicon import Lexicon, parse_spec
+from codeswitch.lexical.inputs import Row, count_rows, iter_rows, split_role
+from codeswitch.lexical.lexicon import Lexicon, parse_spec
+from codeswitch.lexical.switch import SwitchConfig, Switcher, rng_for
 from codeswitch.records import kind_for
-from codeswitch.switch import SwitchConfig, Switcher, rng_for
 
 OUTPUT_FORMATS = ("jsonl", "parquet", "hf")
 
@@ -37,7 +38,7 @@ class GenerateConfig:
 
     Attributes:
         inputs: input paths / ``ROLE=PATH`` / hub ids.
-        lexicons: ``--lexicon`` specs (see :func:`codeswitch.lexicon.parse_spec`).
+        lexicons: ``--lexicon`` specs (see :func:`codeswitch.lexical.lexicon.parse_spec`).
         out: output path; ``fmt`` from its suffix unless given (``.parquet``, a directory = ``hf``).
         source_lang: language of the text being switched; other-language sides pass unchanged.
         switch: the switching options.
@@ -184,13 +185,6 @@ def _results(config: GenerateConfig, lexicons: list[Lexicon], switcher: Switcher
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
-
-
-def stats_path(out: str | Path) -> Path:
-    """Where the stats JSON of ``out`` goes: ``train.jsonl`` -> ``train.stats.json``."""
-    out = Path(out)
-    stem = out.stem if out.suffix in (".jsonl", ".parquet", ".json") else out.name
-    return out.with_name(stem + ".stats.json")
 
 
 def checksum(spec: str) -> dict[str, str]:

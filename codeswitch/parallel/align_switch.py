@@ -23,10 +23,10 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from codeswitch.align import Link
-from codeswitch.bitext import AlignedPair
 from codeswitch.errors import ConfigError
-from codeswitch.pairs import ParallelItem, item_rng
+from codeswitch.parallel.align import Link
+from codeswitch.parallel.bitext import AlignedPair
+from codeswitch.parallel.pairs import ParallelItem, item_rng
 from codeswitch.records import Example, Switch
 from codeswitch.tokenize import Token
 
@@ -258,7 +258,7 @@ def build_alignment_index(
     items: Sequence[ParallelItem], directions: Sequence[tuple[str, str]], config, method: str | None = None
 ) -> AlignmentIndex:
     """Align questions and paragraphs of ``items`` for each ``(src, tgt)`` direction (eflomal or simalign)."""
-    from codeswitch.bitext import align_items
+    from codeswitch.parallel.bitext import align_items
 
     index = AlignmentIndex()
     for s, t in directions:
@@ -271,7 +271,7 @@ def index_from_dirs(dirs: Sequence[str], method: str = "grow-diag-final-and") ->
     """An index over alignment directories written by ``codeswitch align``."""
     from pathlib import Path
 
-    from codeswitch.bitext import read_alignment_dir
+    from codeswitch.parallel.bitext import read_alignment_dir
 
     index = AlignmentIndex()
     for d in dirs:

@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 
 from codeswitch.errors import ConfigError
-from codeswitch.generate import OUTPUT_FORMATS, GenerateConfig, generate, stats_path
-from codeswitch.lexicon import POLICIES
-from codeswitch.pair_generate import pair_options, run_from_generate
-from codeswitch.switch import DRAWS, SIDE_CHOICES, SwitchConfig
+from codeswitch.example_io import stats_path
+from codeswitch.lexical.generate import OUTPUT_FORMATS, GenerateConfig, generate
+from codeswitch.lexical.lexicon import POLICIES
+from codeswitch.lexical.switch import DRAWS, SIDE_CHOICES, SwitchConfig
+from codeswitch.parallel.pair_generate import pair_options, run_from_generate
 from codeswitch.tokenize import BACKENDS
 
 DEMO_DIR = Path(__file__).parent / "demo"
@@ -90,7 +91,7 @@ def generate_cmd(inputs, lexicons, out, fmt, ratio, side, seed, workers, source_
     if out is None:
         raise ConfigError("--out is required with inputs; e.g. --out switched.jsonl")
     fmt = fmt or ("parquet" if out.suffix == ".parquet" else "jsonl" if out.suffix in (".jsonl", ".json") else "hf")
-    # --pairs (parallel input): mono/cross pairs, split, alignment switching; see codeswitch.pair_generate
+    # --pairs (parallel input): mono/cross pairs, split, alignment switching; see codeswitch.parallel.pair_generate
     inputs = run_from_generate(inputs, out, fmt, lexicons, seed, ratio, side, workers, overwrite, quiet, pair_opts)
     if inputs is None:
         return

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from codeswitch.errors import ConfigError
-from codeswitch.lexicon import Lexicon, parse_spec
-from codeswitch.switch import SwitchConfig, Switcher, restore_case, rng_for
+from codeswitch.lexical.lexicon import Lexicon, parse_spec
+from codeswitch.lexical.switch import SwitchConfig, Switcher, restore_case, rng_for
 
 
 def _lex(pairs, tgt="de"):

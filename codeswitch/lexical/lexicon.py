@@ -159,7 +159,7 @@ class Lexicon:
             DataFormatError: missing, non-UTF-8, malformed (file:line) or empty file.
         """
         if spec.path.startswith("cldr:"):
-            from codeswitch.cldr import cldr_pairs
+            from codeswitch.lexical.cldr import cldr_pairs
 
             pairs = [(s, t, 1.0) for s, t in cldr_pairs(spec.src_lang, spec.tgt_lang)]
             return cls(pairs, spec.src_lang, spec.tgt_lang, spec.name, policy, tokenizer)

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from codeswitch.align import AlignConfig
-from codeswitch.bitext import units_from_items, write_alignment_dir
 from codeswitch.errors import CodeswitchError
 from codeswitch.example_io import read_examples
-from codeswitch.pair_generate import PairConfig, generate_pairs
-from codeswitch.pairs import read_parallel
+from codeswitch.parallel.align import AlignConfig
+from codeswitch.parallel.bitext import units_from_items, write_alignment_dir
+from codeswitch.parallel.pair_generate import PairConfig, generate_pairs
+from codeswitch.parallel.pairs import read_parallel
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from codeswitch.align import AlignConfig, format_pharaoh, parse_pharaoh, symmetrize
-from codeswitch.bitext import (
+from codeswitch.errors import CodeswitchError
+from codeswitch.parallel.align import AlignConfig, format_pharaoh, parse_pharaoh, symmetrize
+from codeswitch.parallel.bitext import (
     ALIGN_FILES,
     TextPair,
     align_pairs,
@@ -17,9 +18,8 @@ from codeswitch.bitext import (
     units_from_items,
     write_alignment_dir,
 )
-from codeswitch.cli_parallel import align
-from codeswitch.errors import CodeswitchError
-from codeswitch.pairs import read_parallel
+from codeswitch.parallel.cli import align
+from codeswitch.parallel.pairs import read_parallel
 from codeswitch.tokenize import tokenize
 
 FAST = AlignConfig(rel_iterations=0.2, n_samplers=1, chunk_size=40, prior_sentences=1000)
@@ -167,7 +167,7 @@ def test_alignment_index_beyond_sentence(tmp_path: Path) -> None:
 
 def _counting_eflomal(monkeypatch, fail_at: int | None = None) -> list[int]:
     """Count eflomal runs (priors pass included); raise a crash at run ``fail_at`` (1-based)."""
-    import codeswitch.align as align_mod
+    import codeswitch.parallel.align as align_mod
 
     real, calls = align_mod.eflomal_align, []
 
@@ -182,7 +182,7 @@ def _counting_eflomal(monkeypatch, fail_at: int | None = None) -> list[int]:
 
 
 def test_checkpoint_reuses_finished_chunks_and_realigns_changed_input(xquad_en_de, tmp_path, monkeypatch) -> None:
-    from codeswitch.align import AlignCheckpoint
+    from codeswitch.parallel.align import AlignCheckpoint
 
     cfg = AlignConfig(rel_iterations=0.2, n_samplers=1, chunk_size=20, prior_sentences=80)
     ckpt = tmp_path / "ck"

@@ -6,7 +6,7 @@ at ``config.model_path`` (a Hugging Face model dir, a sentence-transformers dir 
 transformer sits at its root or in a sub-folder, or a hub id). With the cosine similarity
 matrix ``S``, the forward links are ``(i, argmax_j S[i, j])`` and the reverse links
 ``(argmax_i S[i, j], j)``; their intersection is SimAlign's *ArgMax* method, and every
-symmetrisation of :func:`codeswitch.align.symmetrize` applies. Words cut off by the model's
+symmetrisation of :func:`codeswitch.parallel.align.symmetrize` applies. Words cut off by the model's
 length limit get no links. torch and transformers are imported here only.
 """
 
@@ -16,8 +16,8 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from codeswitch.align import AlignConfig, Link
 from codeswitch.errors import ConfigError
+from codeswitch.parallel.align import AlignConfig, Link
 from codeswitch.tokenize import Token
 
 

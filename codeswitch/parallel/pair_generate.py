@@ -1,9 +1,9 @@
 """The parallel-data branch of ``codeswitch generate``: pairs, article splits, alignment switching.
 
 ``codeswitch generate XQUAD_FILES... --pairs all|mono|cross`` runs :func:`generate_pairs`:
-read translated QA files (:mod:`codeswitch.pairs`), optionally keep one side of a seeded
+read translated QA files (:mod:`codeswitch.parallel.pairs`), optionally keep one side of a seeded
 article split, build mono/cross-lingual records and, with ``--align-switch LANG``, code-switch
-them with aligned translations (:mod:`codeswitch.align_switch`; alignments are computed with
+them with aligned translations (:mod:`codeswitch.parallel.align_switch`; alignments are computed with
 eflomal for the needed language directions, or read from ``--alignments`` directories). The
 records and a stats JSON (``<stem>.stats.json``) are written atomically.
 
@@ -25,10 +25,11 @@ from pathlib import Path
 
 import click
 
-from codeswitch.align import AlignConfig
 from codeswitch.atomic import atomic_path, check_output
 from codeswitch.errors import ConfigError
-from codeswitch.pairs import PAIR_MODES, PASSAGE_UNITS, PairStats, build_pairs, read_parallel, split_by_title
+from codeswitch.example_io import stats_path
+from codeswitch.parallel.align import AlignConfig
+from codeswitch.parallel.pairs import PAIR_MODES, PASSAGE_UNITS, PairStats, build_pairs, read_parallel, split_by_title
 from codeswitch.records import Example
 
 
@@ -37,7 +38,7 @@ class PairConfig:
     """One pair-building run (saved under ``config`` in the stats JSON).
 
     Attributes:
-        inputs: ``[LANG=]PATH`` translated QA files (see :func:`codeswitch.pairs.read_parallel`).
+        inputs: ``[LANG=]PATH`` translated QA files (see :func:`codeswitch.parallel.pairs.read_parallel`).
         out, fmt: output path and format (jsonl / parquet / hf).
         pairs: ``all``, ``mono`` or ``cross``; ``passage``: ``paragraph`` or ``sentence``.
         langs: languages to use (empty = all read); ``per_item``: sampled language pairs per item.
@@ -73,14 +74,14 @@ class PairConfig:
 
 def pair_records(config: PairConfig, stats: PairStats, progress: bool = False) -> Iterator[Example]:
     """Read, split, build and (optionally) alignment-switch; fills ``stats`` while iterating."""
-    from codeswitch.align_switch import (
+    from codeswitch.languages import check_lang
+    from codeswitch.parallel.align_switch import (
         AlignSwitchConfig,
         build_alignment_index,
         codeswitch_example,
         index_from_dirs,
         needed_directions,
     )
-    from codeswitch.languages import check_lang
 
     if config.keep_split not in ("train", "heldout", "both"):
         raise ConfigError(f"--keep-split must be train, heldout or both, found {config.keep_split!r}")
@@ -114,7 +115,6 @@ def pair_records(config: PairConfig, stats: PairStats, progress: bool = False) -
 def generate_pairs(config: PairConfig, overwrite: bool = False, progress: bool = True) -> dict:
     """Write the pair records of ``config`` and ``<stem>.stats.json``; return the stats."""
     from codeswitch.example_io import write_examples
-    from codeswitch.generate import stats_path
 
     out = Path(config.out)
     check_output(out, overwrite)
@@ -210,7 +210,6 @@ def report(stats: dict, out: Path) -> None:
     if stats["switches"]:
         click.echo(f"alignment switches: {stats['switches']}")
     click.echo(f"speed: {stats['run']['records_per_second']} records/s")
-    from codeswitch.generate import stats_path
 
     click.echo(f"wrote {out} and {stats_path(out)}")
 

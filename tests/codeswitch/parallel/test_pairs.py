@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from codeswitch.errors import CodeswitchError
-from codeswitch.pairs import (
+from codeswitch.parallel.pairs import (
     PairStats,
     build_pairs,
     lang_from_name,

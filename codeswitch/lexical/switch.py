@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from codeswitch.errors import ConfigError
-from codeswitch.lexicon import Lexicon, normalize_key
+from codeswitch.lexical.lexicon import Lexicon, normalize_key
 from codeswitch.tokenize import _fast_regex, backend_for, get_tokenizer
 
 SIDE_CHOICES = ("query", "passage", "both")

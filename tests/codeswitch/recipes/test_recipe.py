@@ -16,9 +16,9 @@ import pytest
 import yaml
 
 from codeswitch.errors import ConfigError
-from codeswitch.recipe import RecipeRunner, RunFilter, config_hash, sidecar
-from codeswitch.recipe_config import as_options, load_recipe
-from codeswitch.recipe_report import aggregate, collect_rows, comparison_table, markdown_table, verdict, write_results
+from codeswitch.recipes.config import as_options, load_recipe
+from codeswitch.recipes.report import aggregate, collect_rows, comparison_table, markdown_table, verdict, write_results
+from codeswitch.recipes.runner import RecipeRunner, RunFilter, config_hash, sidecar
 
 # mono mAP of a fake trained model: depends on setting and seed so mean/std are known
 FAKE_MAP = {("english", "1"): 0.5, ("english", "2"): 0.7, ("hybrid", "1"): 0.6, ("hybrid", "2"): 0.6}
@@ -218,7 +218,7 @@ def test_aggregated_table_mean_std(tmp_path, shared_data):
 @pytest.mark.parametrize("name", ["xquad-small-cpu", "paper-miracl", "paper-lareqa"])
 def test_shipped_recipes_parse_and_plan(name, tmp_path, shared_data, monkeypatch):
     monkeypatch.setenv("CODESWITCH_DATA", str(shared_data))
-    recipe = load_recipe(Path(__file__).resolve().parent.parent / "recipes" / f"{name}.yaml")
+    recipe = load_recipe(Path(__file__).resolve().parents[3] / "recipes" / f"{name}.yaml")
     assert len(recipe.seeds) >= 3 and recipe.baselines == ("bm25",)
     steps = RecipeRunner(recipe, tmp_path / "out", dry_run=True, echo=lambda s: None, invoker=FakeInvoker()).run()
     trained = [s for s in steps if s.kind == "train"]

@@ -3,7 +3,7 @@
 An alignment directory (written by ``codeswitch align``) holds, line-aligned:
 
 - ``pairs.jsonl``: ``{"id", "src_lang", "tgt_lang", "src", "tgt"}`` with the raw texts;
-- ``src.tok`` / ``tgt.tok``: the alignment tokens, space separated (see :mod:`codeswitch.align`);
+- ``src.tok`` / ``tgt.tok``: the alignment tokens, space separated (see :mod:`codeswitch.parallel.align`);
 - ``forward.align``, ``reverse.align``, ``intersect.align``, ``grow-diag-final-and.align``:
   Pharaoh ``i-j`` links (0-based token indices of ``tokenize(text, lang)``);
 - ``align_config.json`` and ``align_stats.json`` (pairs, seconds, sentence pairs per second).
@@ -21,7 +21,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from codeswitch.align import (
+from codeswitch.atomic import atomic_path
+from codeswitch.errors import ConfigError, DataFormatError
+from codeswitch.languages import check_lang
+from codeswitch.parallel.align import (
     AlignCheckpoint,
     AlignConfig,
     Link,
@@ -32,10 +35,7 @@ from codeswitch.align import (
     parse_pharaoh,
     symmetrize,
 )
-from codeswitch.atomic import atomic_path
-from codeswitch.errors import ConfigError, DataFormatError
-from codeswitch.languages import check_lang
-from codeswitch.pairs import ParallelItem
+from codeswitch.parallel.pairs import ParallelItem
 from codeswitch.tokenize import Token, tokenize
 
 ALIGN_FILES = ("forward", "reverse", "intersect", "grow-diag-final-and")
@@ -113,7 +113,7 @@ def align_pairs(
     if config.backend == "simalign":
         if checkpoint is not None:
             raise ConfigError("resuming is only available for --backend eflomal; rerun simalign from the start")
-        from codeswitch.align_embed import simalign_pairs
+        from codeswitch.parallel.align_embed import simalign_pairs
 
         yield from simalign_pairs(tokenize_pairs(pairs, source), config, progress=progress)
         return

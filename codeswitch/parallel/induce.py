@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from codeswitch.atomic import atomic_path
-from codeswitch.bitext import AlignedPair
 from codeswitch.errors import ConfigError, DataFormatError
+from codeswitch.parallel.bitext import AlignedPair
 
 
 @dataclass(frozen=True, slots=True)

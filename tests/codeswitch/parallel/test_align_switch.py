@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from codeswitch.align import AlignConfig
-from codeswitch.align_switch import (
+from codeswitch.errors import CodeswitchError
+from codeswitch.parallel.align import AlignConfig
+from codeswitch.parallel.align_switch import (
     AlignmentIndex,
     AlignSwitchConfig,
     Target,
@@ -17,9 +18,8 @@ from codeswitch.align_switch import (
     minimal_phrase,
     switch_text,
 )
-from codeswitch.bitext import AlignedPair, TextPair
-from codeswitch.errors import CodeswitchError
-from codeswitch.pairs import build_pairs, read_parallel
+from codeswitch.parallel.bitext import AlignedPair, TextPair
+from codeswitch.parallel.pairs import build_pairs, read_parallel
 from codeswitch.tokenize import tokenize
 
 SRC = "How many points did the Panthers defense surrender?"
@@ -134,7 +134,7 @@ def test_sentence_passage_switching(xquad3, index3) -> None:
 def test_aligned_pair_and_options() -> None:
     st, tt = tokenize(SRC, "en"), tokenize(TGT, "de")
     ap = AlignedPair(TextPair("q1", "en", "de", SRC, TGT), tuple(st), tuple(tt), tuple(LINKS))
-    from codeswitch.align_switch import switch_aligned_pair
+    from codeswitch.parallel.align_switch import switch_aligned_pair
 
     a = switch_aligned_pair(ap, 0.5, seed=3)
     assert a == switch_aligned_pair(ap, 0.5, seed=3)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from codeswitch.bitext import read_alignment_dir
-from codeswitch.cli_parallel import align
+from codeswitch.parallel.bitext import read_alignment_dir
+from codeswitch.parallel.cli import align
 
 
 def test_simalign_backend_links_within_bounds(tiny_xlmr: Path, tmp_path: Path) -> None:

@@ -4,8 +4,9 @@ Every step writes its output (a file or a directory) and, beside it, ``<output>.
 the hash of the step's full configuration (its command line, the recipe options and the hashes
 of the steps it reads). A step whose output exists with the same hash is skipped; a changed
 configuration reruns it (and, through the hashes, everything downstream). Steps run in-process
-through the ``codeswitch`` click commands (``generate``, ``train``, ``evaluate``), so a recipe does
-exactly what a user typing those commands would; torch is only imported by those commands.
+through the ``codeswitch`` click commands (``generate``, ``train``, ``evaluate``; gathered by
+:mod:`codeswitch.recipes.stages`, not through the root CLI), so a recipe does exactly what a user
+typing those commands would; torch is only imported by those commands.
 
 Grid order is seed-major (all models and settings for the first seed, then the next seed), so an
 interrupted run leaves complete seeds behind; rerunning resumes where it stopped. Off-the-shelf
@@ -20,7 +21,7 @@ Output folder::
     OUT/eval/<model>/<setting>/seed<k>     codeswitch evaluate results (metrics.json, runs, plots);
                                         ``eval_dir`` in the recipe renames ``eval`` (recipes sharing
                                         one OUT and its models, each with its own evaluation)
-    OUT/results/                        runs.csv, results.json, table.md, *.png (see recipe_report)
+    OUT/results/                        runs.csv, results.json, table.md, *.png (see codeswitch.recipes.report)
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from codeswitch.errors import ConfigError
-from codeswitch.recipe_config import SETTING_KEYS, Recipe, as_options
+from codeswitch.recipes.config import SETTING_KEYS, Recipe, as_options
 
 _DATA_REF = re.compile(r"\{data:([A-Za-z0-9_.-]+)\}")
 
@@ -93,16 +94,16 @@ def read_sidecar(out: Path) -> dict[str, Any] | None:
 
 def invoke(args: list[str]) -> None:
     """Run ``codeswitch ARGS`` in this process (errors propagate as exceptions)."""
-    from codeswitch.cli import main
+    from codeswitch.recipes.stages import stage_group
 
-    main.main(args=[str(a) for a in args], prog_name="codeswitch", standalone_mode=False)
+    stage_group().main(args=[str(a) for a in args], prog_name="codeswitch", standalone_mode=False)
 
 
 def command_has_option(command: str, option: str) -> bool:
     """Whether ``codeswitch COMMAND`` (e.g. ``generate`` or ``lexicon induce``) has ``option``."""
-    from codeswitch.cli import main
+    from codeswitch.recipes.stages import stage_group
 
-    cmd: Any = main
+    cmd: Any = stage_group()
     for part in command.split():
         cmd = getattr(cmd, "commands", {}).get(part)
         if cmd is None:
@@ -163,11 +164,11 @@ class RecipeRunner:
 
     # ------------------------------------------------------------------ split
     def run_split(self) -> None:
-        """Split the articles by title (``codeswitch.pairs.split_by_title``) and write the title lists."""
+        """Split the articles by title (``codeswitch.parallel.pairs.split_by_title``) and write the title lists."""
         spec = self.recipe.split
         if not spec:
             return
-        from codeswitch.pairs import split_by_title
+        from codeswitch.parallel.pairs import split_by_title
 
         src = Path(spec.get("titles_from", ""))
         if not src.is_file():
@@ -281,7 +282,7 @@ class RecipeRunner:
 
     def _build_pairs(self, spec: dict[str, Any], out: Path) -> None:
         from codeswitch.example_io import write_examples
-        from codeswitch.pairs import build_pairs, read_parallel
+        from codeswitch.parallel.pairs import build_pairs, read_parallel
 
         items = read_parallel(spec["inputs"], langs=spec.get("langs"))
         split = self._split_map()

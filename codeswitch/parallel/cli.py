@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
-from codeswitch.align import SYMMETRIZATIONS, AlignCheckpoint, AlignConfig
 from codeswitch.atomic import check_output
 from codeswitch.errors import ConfigError, DataFormatError
+from codeswitch.parallel.align import SYMMETRIZATIONS, AlignCheckpoint, AlignConfig
 
 
 def _lang_of(spec_lang: str | None, option: str | None, path: Path) -> str:
     from codeswitch.languages import check_lang
-    from codeswitch.pairs import lang_from_name
+    from codeswitch.parallel.pairs import lang_from_name
 
     if spec_lang:
         return spec_lang
@@ -62,8 +62,8 @@ def align(source, target, out, src_lang, tgt_lang, symmetrize, backend, model_pa
     only the chunks not yet done (a chunk whose input or settings changed is aligned again), and
     the folder is removed once OUT is complete.
     """
-    from codeswitch.bitext import read_line_pairs, units_from_items, write_alignment_dir
-    from codeswitch.pairs import parse_lang_path, read_parallel
+    from codeswitch.parallel.bitext import read_line_pairs, units_from_items, write_alignment_dir
+    from codeswitch.parallel.pairs import parse_lang_path, read_parallel
 
     check_output(out, overwrite)
     ckpt_dir = out.with_name(out.name + ".checkpoints")
@@ -127,9 +127,9 @@ def induce(aligned, out, scores, symmetrize, min_count, min_prob, min_reverse_pr
     codeswitch lexicon induce aligned-en-de --out en-de.induced.txt \\
         --gold ../shared/data/muse-splits/en-de.5000-6500.txt
     """
-    from codeswitch.bitext import read_alignment_dir
-    from codeswitch.induce import InduceConfig, count_links, precision_at_1, read_muse_gold, write_lexicon
-    from codeswitch.induce import induce as run_induce
+    from codeswitch.parallel.bitext import read_alignment_dir
+    from codeswitch.parallel.induce import InduceConfig, count_links, precision_at_1, read_muse_gold, write_lexicon
+    from codeswitch.parallel.induce import induce as run_induce
 
     check_output(out, overwrite)
     config = InduceConfig(min_count=min_count, min_prob=min_prob, min_reverse_prob=min_reverse_prob, top_k=top_k,

@@ -195,7 +195,7 @@ def test_help_lists_commands_and_no_torch():
     import subprocess
     import sys
 
-    code = "import sys, codeswitch.generate_cli, codeswitch.lexicon_cli; print('torch' in sys.modules)"
+    code = "import sys, codeswitch.lexical.generate_cli, codeswitch.lexical.lexicon_cli; print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
     r = _run(["generate", "--help"])
     assert r.exit_code == 0 and "--lexicon" in r.output and "--ratio" in r.output

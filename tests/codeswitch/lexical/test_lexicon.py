@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codeswitch.errors import ConfigError, DataFormatError
-from codeswitch.lexicon import Lexicon, LexiconSpec, langs_from_name, parse_spec, read_pairs
+from codeswitch.lexical.lexicon import Lexicon, LexiconSpec, langs_from_name, parse_spec, read_pairs
 
 
 def test_orientation_from_file_names(shared_data):

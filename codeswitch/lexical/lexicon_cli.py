@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from codeswitch.inputs import iter_rows
-from codeswitch.lexicon import POLICIES, Lexicon, parse_spec
-from codeswitch.switch import SwitchConfig, Switcher
+from codeswitch.lexical.inputs import iter_rows
+from codeswitch.lexical.lexicon import POLICIES, Lexicon, parse_spec
+from codeswitch.lexical.switch import SwitchConfig, Switcher
 from codeswitch.tokenize import BACKENDS
 
 
@@ -21,7 +21,7 @@ def lexicon_group() -> None:
 
 def _texts(path: str, lang: str) -> Iterator[str]:
     if Path(path).suffix in (".txt", ""):
-        from codeswitch.inputs import _lines
+        from codeswitch.lexical.inputs import _lines
 
         for _, line in _lines(Path(path)):
             yield line

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from codeswitch.bitext import AlignedPair, TextPair
-from codeswitch.cli_parallel import induce as induce_cmd
 from codeswitch.errors import CodeswitchError
-from codeswitch.induce import InduceConfig, count_links, induce, precision_at_1, read_muse_gold
+from codeswitch.parallel.bitext import AlignedPair, TextPair
+from codeswitch.parallel.cli import induce as induce_cmd
+from codeswitch.parallel.induce import InduceConfig, count_links, induce, precision_at_1, read_muse_gold
 from codeswitch.tokenize import tokenize
 
 
