@@ -1,23 +1,75 @@
 """Atomic outputs: write to a hidden sibling, rename into place only on success.
 
 An interrupted or failed run therefore never leaves a partial file or directory at the target.
+
+Temporary names carry the owner: ``.NAME.tmp-<pid>@<host>`` (plus suffixes such as ``.parquet``
+for helpers of the same write). A run killed with ``kill -9`` or by the out-of-memory killer
+cannot remove its temporary; the next write to the same target removes every such sibling whose
+pid is no longer alive on this host (:func:`sweep_debris`). Temporaries of other hosts (a shared
+file system) are left alone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
+import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from codeswitch.errors import ConfigError
 
+_HOST = re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname()) or "host"
+
+
+def owner_tag() -> str:
+    """``<pid>@<host>``: who owns a temporary (see :func:`sweep_debris`)."""
+    return f"{os.getpid()}@{_HOST}"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists on this host (one of another user counts as alive)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_debris(parent: str | Path, prefix: str) -> list[Path]:
+    """Remove the entries of ``parent`` named ``<prefix><pid>@<this host>...`` whose pid is dead; return them."""
+    parent = Path(parent)
+    pattern = re.compile(re.escape(prefix) + r"(\d+)@" + re.escape(_HOST) + r"(?![A-Za-z0-9_])")
+    removed = []
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = pattern.match(entry.name)
+        if m and int(m.group(1)) != os.getpid() and not pid_alive(int(m.group(1))):
+            _remove(entry)
+            removed.append(entry)
+    return removed
+
 
 def check_output(path: Path, overwrite: bool) -> None:
-    """Refuse to clobber an existing output unless ``overwrite`` is set."""
+    """Refuse to clobber an existing output unless ``overwrite`` is set; refuse an unwritable folder."""
+    path = Path(path)
     if path.exists() and not overwrite:
         raise ConfigError(f"output {path} exists; pass --overwrite to replace it or choose another path")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot write {path}: folder {parent} is not writable; choose another --out")
 
 
 @contextlib.contextmanager
@@ -25,17 +77,48 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; move it onto ``path`` if the block succeeds.
 
     Works for files and directories. On any exception (including KeyboardInterrupt) the
-    temporary is removed and ``path`` is left as it was.
+    temporary is removed and ``path`` is left as it was. Temporaries left by dead runs for the
+    same target are removed first.
+
+    Raises:
+        ConfigError: the folder of ``path`` cannot be created or written.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create folder {path.parent} for {path} ({exc.strerror}); choose another "
+                          "output path") from None
+    prefix = f".{path.name}.tmp-"
+    sweep_debris(path.parent, prefix)
+    tmp = path.with_name(prefix + owner_tag())
     _remove(tmp)
     try:
-        yield tmp
+        try:
+            yield tmp
+        except OSError as exc:
+            if not str(exc.filename or "").startswith(str(tmp)):
+                raise
+            raise ConfigError(f"cannot write {path} ({exc.strerror}); choose a writable output path with room "
+                              "to spare") from None
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
         os.replace(tmp, path)
+    finally:
+        _remove(tmp)
+
+
+@contextlib.contextmanager
+def scratch_dir(kind: str, parent: str | Path | None = None) -> Iterator[Path]:
+    """A private scratch folder ``codeswitch-<kind>-<pid>@<host>-XXXX`` under ``parent`` (default: the
+    system temp folder), removed on exit; scratch folders of dead runs there are removed first."""
+    root = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+    root.mkdir(parents=True, exist_ok=True)
+    prefix = f"codeswitch-{kind}-"
+    sweep_debris(root, prefix)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{prefix}{owner_tag()}-", dir=root))
+    try:
+        yield tmp
     finally:
         _remove(tmp)
 
@@ -44,4 +127,5 @@ def _remove(p: Path) -> None:
     if p.is_dir() and not p.is_symlink():
         shutil.rmtree(p, ignore_errors=True)
     elif p.exists() or p.is_symlink():
-        p.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()

@@ -1,8 +1,9 @@
 """The ``codeswitch`` command line: composition only. The stage commands live beside the code they drive
 (gathered by :mod:`codeswitch.recipes.stages`); this module adds them and ``recipe`` to one group.
 
-Errors derived from :class:`codeswitch.errors.CodeswitchError` are shown as one line
-(``Error: ...``) with exit status 1 and no traceback. SIGTERM (what schedulers such as SLURM and
+Errors derived from :class:`codeswitch.errors.CodeswitchError`, and file-system errors (``OSError``)
+no stage turned into one, are shown as one line (``Error: ...``) with exit status 1 and no
+traceback, after any progress bar is closed. SIGTERM (what schedulers such as SLURM and
 ``kill`` send) is handled like Ctrl-C, so an interrupted command still removes its partial outputs
 and keeps its checkpoints for ``--resume``.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 
 import click
@@ -29,6 +31,24 @@ def _terminate_as_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt(f"terminated by signal {signum}")
 
 
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _close_progress_bars() -> None:
+    """Close live tqdm bars so an ``Error:`` line starts on a line of its own, with no stale bar after it."""
+    tqdm_mod = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm_mod, "tqdm", None), "_instances", ()) or ()):
+        try:
+            bar.close()
+        except Exception:  # noqa: BLE001 - a broken bar must not hide the error
+            pass
+
+
+class _OneLineUsageError(click.ClickException):
+    exit_code = 2
+
+
 class _Group(click.Group):
     """A click group that turns our user-facing errors into one-line click errors."""
 
@@ -43,7 +63,20 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except CodeswitchError as exc:
-            raise click.ClickException(str(exc)) from None
+            _close_progress_bars()
+            raise click.ClickException(_one_line(str(exc))) from None
+        except OSError as exc:  # a file-system failure no stage anticipated: still one line, no traceback
+            _close_progress_bars()
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}; check the path, its permissions and the free "
+                                       "space") from None
+        except KeyboardInterrupt:
+            _close_progress_bars()
+            raise
+        except click.UsageError as exc:  # a bad option of a stage command: one line too, still exit status 2
+            if exc.ctx is None or exc.ctx.parent is None:
+                raise
+            raise _OneLineUsageError(f"{_one_line(exc.format_message())} (see '{exc.ctx.command_path} -h')") from None
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)

@@ -11,8 +11,12 @@ partial resume.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
+import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -21,9 +25,10 @@ from json.encoder import encode_basestring
 from pathlib import Path
 
 from codeswitch.atomic import atomic_path, check_output
-from codeswitch.errors import ConfigError
+from codeswitch.errors import ConfigError, DataFormatError
 from codeswitch.example_io import stats_path  # noqa: F401  (re-exported: codeswitch.lexical.generate.stats_path)
 from codeswitch.languages import check_lang
+from codeswitch.options import cap_workers, check_workers
 from codeswitch.lexical.inputs import Row, count_rows, iter_rows, split_role
 from codeswitch.lexical.lexicon import Lexicon, parse_spec
 from codeswitch.lexical.switch import SwitchConfig, Switcher, rng_for
@@ -71,8 +76,9 @@ class GenerateConfig:
         check_lang(self.source_lang, "--source-lang")
         if self.fmt not in OUTPUT_FORMATS:
             raise ConfigError(f"--format must be one of {', '.join(OUTPUT_FORMATS)}, found {self.fmt!r}")
-        if self.variants < 1 or self.workers < 1:
-            raise ConfigError("--variants and --workers must be at least 1")
+        if self.variants < 1:
+            raise ConfigError(f"--variants must be at least 1, found {self.variants}; e.g. --variants 1")
+        check_workers(self.workers)
 
 
 def load_lexicons(config: GenerateConfig) -> list[Lexicon]:
@@ -167,9 +173,68 @@ def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
-def _results(config: GenerateConfig, lexicons: list[Lexicon], switcher: Switcher) -> Iterator[tuple[str, dict, int]]:
-    chunks = _chunks(iter_rows(config.inputs, config.source_lang, config.columns, config.split), config.chunk_size)
-    if config.workers == 1:
+def _pool_worker_init(initializer, initargs) -> None:
+    """Set up a pool worker: default SIGTERM, ignore Ctrl-C (the parent stops the pool), die with the parent."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):  # a parent killed with -9 must not leave workers waiting forever
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+            pass
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    initializer(*initargs)
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def start_pool(ctx, workers: int, initializer, initargs: tuple):
+    """A process pool whose start-up cannot swallow Ctrl-C / SIGTERM.
+
+    Python runs a signal handler at the next bytecode; during ``fork`` that can be inside a fork
+    hook, where the ``KeyboardInterrupt`` is printed and dropped (the run then hangs or finishes).
+    The stop signals are therefore blocked while the workers are forked and unblocked afterwards,
+    so a signal that arrived meanwhile is raised here; the pool is then terminated before it
+    propagates. Workers unblock them in their initializer.
+    """
+    mask = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    pool = None
+    try:
+        if mask:
+            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            pool = ctx.Pool(workers, initializer=_pool_worker_init, initargs=(initializer, initargs))
+        finally:
+            if mask:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # a pending signal is raised now
+    except BaseException:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        raise
+    return pool
+
+
+def _results(
+    config: GenerateConfig, lexicons: list[Lexicon], switcher: Switcher, run: dict
+) -> Iterator[tuple[str, dict, int]]:
+    """Switched chunks in input order; ``run`` receives ``workers`` (used) and ``workers_capped_by``."""
+    rows = iter_rows(config.inputs, config.source_lang, config.columns, config.split)
+    chunks = _chunks(_checked_rows(rows, run), config.chunk_size)
+    workers, caps = cap_workers(config.workers)
+    first: list[list[Row]] = list(itertools.islice(chunks, workers)) if workers > 1 else []
+    if workers > 1 and len(first) < workers:  # fewer chunks than workers: fewer workers
+        workers, more = cap_workers(workers, len(first))
+        caps += more
+    run.update(workers=workers, workers_capped_by=caps)
+    chunks = itertools.chain(first, chunks)
+    if workers == 1:
         _init_worker(config, lexicons, switcher)
         for chunk in chunks:
             yield process_chunk(chunk)
@@ -177,14 +242,18 @@ def _results(config: GenerateConfig, lexicons: list[Lexicon], switcher: Switcher
     import multiprocessing as mp
 
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    with ctx.Pool(config.workers, initializer=_init_worker, initargs=(config, lexicons)) as pool:
+    pool = start_pool(ctx, workers, _init_worker, (config, lexicons))
+    try:
         pending: deque = deque()
         for chunk in chunks:  # bounded window: memory stays flat however large the input
             pending.append(pool.apply_async(process_chunk, (chunk,)))
-            if len(pending) >= 4 * config.workers:
+            if len(pending) >= 4 * workers:
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
+    finally:
+        pool.terminate()
+        pool.join()
 
 
 def checksum(spec: str) -> dict[str, str]:
@@ -193,13 +262,14 @@ def checksum(spec: str) -> dict[str, str]:
     p = Path(path)
     if not p.exists():
         return {"input": spec, "sha256": "remote"}
+    size = sum(x.stat().st_size for x in p.rglob("*") if x.is_file()) if p.is_dir() else p.stat().st_size
     h = hashlib.sha256()
     files = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]
     for f in files:
         with open(f, "rb") as fh:
             while block := fh.read(1 << 20):
                 h.update(block)
-    return {"input": spec, "sha256": h.hexdigest()}
+    return {"input": _portable(spec), "bytes": size, "sha256": h.hexdigest()}
 
 
 def generate(config: GenerateConfig, overwrite: bool = False, progress: bool = True) -> dict:
@@ -218,23 +288,53 @@ def generate(config: GenerateConfig, overwrite: bool = False, progress: bool = T
     started = time.perf_counter()
     totals: dict = {}
     tokens = 0
+    run: dict = {"skipped_empty": 0}
     total = count_rows(config.inputs) if progress else None
     bar = tqdm(total=total, unit=" pairs", unit_scale=True, disable=not progress, desc="generate", smoothing=0.1)
-    with atomic_path(out) as tmp:
-        writer = _writer(config.fmt, tmp)
-        for text, counts, ntok in _results(config, lexicons, switcher):
-            writer.send(text)
-            for key, n in counts.items():
-                totals[key] = totals.get(key, 0) + n
-            tokens += ntok
-            bar.update(sum(n for key, n in counts.items() if key[0] == "records") // per_pair)
-            bar.set_postfix_str(f"{tokens / max(bar.format_dict['elapsed'], 1e-9):,.0f} tok/s", refresh=False)
-        writer.close()
-        bar.close()
-        stats = _stats(config, lexicons, totals, time.perf_counter() - started, tokens)
-        with atomic_path(spath) as stmp:
-            stmp.write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        with atomic_path(out) as tmp:
+            writer = _writer(config.fmt, tmp)
+            results = _results(config, lexicons, switcher, run)
+            try:
+                for text, counts, ntok in results:
+                    writer.send(text)
+                    for key, n in counts.items():
+                        totals[key] = totals.get(key, 0) + n
+                    tokens += ntok
+                    bar.update(sum(n for key, n in counts.items() if key[0] == "records") // per_pair)
+                    bar.set_postfix_str(f"{tokens / max(bar.format_dict['elapsed'], 1e-9):,.0f} tok/s", refresh=False)
+            finally:
+                results.close()  # stops the worker pool now, also on an error or an interrupt
+            if not any(key[0] == "records" for key in totals):
+                raise DataFormatError(
+                    f"no query-passage pairs in {', '.join(config.inputs)} ({run['skipped_empty']} skipped for an "
+                    "empty query or passage); SQuAD files need data[].paragraphs[].qas with answerable questions, "
+                    "tables need query and passage columns (see --column)"
+                )
+            writer.close()
+            bar.close()
+            stats = _stats(config, lexicons, totals, time.perf_counter() - started, tokens, run)
+            with atomic_path(spath) as stmp:
+                stmp.write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    finally:
+        bar.close()  # before any error line is printed
     return stats
+
+
+def _checked_rows(rows: Iterable[Row], run: dict) -> Iterator[Row]:
+    """Skip (and count in ``run``) pairs with an empty query or passage; refuse duplicate ids."""
+    seen: set[str] = set()
+    for n, row in enumerate(rows, start=1):
+        if not row[2].strip() or not row[3].strip():
+            run["skipped_empty"] += 1
+            continue
+        if row[0] in seen:
+            raise DataFormatError(
+                f"duplicate id {row[0]!r} (pair {n} of the input); ids must be unique: fix the input, drop its id "
+                "column (ids then become <file>:<row>) or generate from each file separately"
+            )
+        seen.add(row[0])
+        yield row
 
 
 def _writer(fmt: str, tmp: Path):
@@ -305,7 +405,12 @@ def _rate(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
 
 
-def _stats(config: GenerateConfig, lexicons: list[Lexicon], totals: dict, seconds: float, tokens: int) -> dict:
+def _stats(
+    config: GenerateConfig, lexicons: list[Lexicon], totals: dict, seconds: float, tokens: int, run: dict
+) -> dict:
+    """The stats JSON. Everything but ``run.seconds`` and ``run.tokens_per_second`` (wall-clock timings) is
+    the same for the same input bytes, options and CPU count, wherever the command runs: inputs, lexicons and
+    the output are named by file name (plus size and sha256 for inputs), never by absolute path."""
     records: dict[str, int] = {}
     by_lang: dict[str, int] = {}
     sides: dict[str, dict] = {}
@@ -323,11 +428,12 @@ def _stats(config: GenerateConfig, lexicons: list[Lexicon], totals: dict, second
         tok = per.get("*", {}).get("tokens", 0)
         rates[side] = {}
         for lang, c in per.items():
-            cov, sw = c.get("covered", 0), c.get("switched", 0)
+            cov, sw, same = c.get("covered", 0), c.get("switched", 0), c.get("identical", 0)
             expected = nominal if lang == "*" or len(lexicons) == 1 or config.switch.draw == "covering" \
                 else nominal / len(lexicons)
             rates[side][lang] = {
-                "word_tokens": tok, "covered_tokens": cov, "switched_tokens": sw, "coverage": _rate(cov, tok),
+                "word_tokens": tok, "covered_tokens": cov, "switched_tokens": sw, "identical_tokens": same,
+                "coverage": _rate(cov, tok),
                 "rate_over_words": _rate(sw, tok), "rate_over_covered": _rate(sw, cov),
                 "nominal": round(expected, 4) if lang == "*" or config.switch.draw == "all" else None,
             }
@@ -336,8 +442,20 @@ def _stats(config: GenerateConfig, lexicons: list[Lexicon], totals: dict, second
         "switch_rates": rates, "nominal_ratio": config.switch.ratio, "sentence_ratio": config.switch.sentence_ratio,
         "seed": config.switch.seed, "lexicons": [lx.stats() for lx in lexicons],
         "inputs": [checksum(s) for s in config.inputs],
-        "config": {**asdict(config), "switch": config.switch.to_dict()},
+        "skipped": {"empty_query_or_passage": run.get("skipped_empty", 0)},
+        "config": {**asdict(config), "inputs": [_portable(s) for s in config.inputs],
+                   "lexicons": [_portable(s) for s in config.lexicons], "out": Path(config.out).name,
+                   "switch": config.switch.to_dict()},
         "run": {"seconds": round(seconds, 3), "word_tokens": tokens,
-                "tokens_per_second": round(tokens / seconds) if seconds else None, "workers": config.workers,
-                "pid": os.getpid()},
+                "tokens_per_second": round(tokens / seconds) if seconds else None,
+                "workers_requested": config.workers, "workers": run.get("workers", 1),
+                "workers_capped_by": run.get("workers_capped_by", [])},
     }
+
+
+def _portable(spec: str) -> str:
+    """An input or lexicon spec with any path reduced to its file name (``queries=/a/b.tsv`` -> ``queries=b.tsv``)."""
+    head, sep, rest = spec.partition("=")
+    if sep and "/" not in head and os.sep not in head:
+        return f"{head}={_portable(rest)}"
+    return Path(spec).name if Path(spec).exists() else spec  # hub ids and cldr:LANG stay as given

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
 
 from codeswitch.errors import ConfigError
+from codeswitch.options import PROBABILITY
 from codeswitch.example_io import stats_path
 from codeswitch.lexical.generate import OUTPUT_FORMATS, GenerateConfig, generate
 from codeswitch.lexical.lexicon import POLICIES
@@ -41,17 +41,19 @@ def _columns(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Output: .jsonl (default), .parquet, or a "
               "directory for datasets.save_to_disk. Stats go beside it (<stem>.stats.json).")
 @click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), help="Output format (default: from --out).")
-@click.option("--ratio", type=float, default=0.5, show_default=True, help="Probability a covered token is switched.")
+@click.option("--ratio", type=PROBABILITY, default=0.5, show_default=True, help="Probability a covered token is switched.")
 @click.option("--side", type=click.Choice(SIDE_CHOICES), default="both", show_default=True)
 @click.option("--seed", type=int, default=13, show_default=True)
-@click.option("--workers", type=int, default=1, show_default=True, help="Processes (output is identical for any).")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Processes; 0 = one per CPU. Capped at the usable CPUs and at the input's chunks of 256 pairs "
+                   "(the output says so); the output is identical for any.")
 @click.option("--source-lang", default="en", show_default=True, help="Language of the text being switched.")
 @click.option("--policy", type=click.Choice(POLICIES), default="first", show_default=True,
               help="Which translation of an ambiguous entry.")
 @click.option("--draw", type=click.Choice(DRAWS), default="all", show_default=True,
               help="Multilingual: draw the target language among all lexicons (paper) or only those covering "
                    "the token (real rate over covered tokens = --ratio).")
-@click.option("--sentence-ratio", type=float, default=1.0, show_default=True,
+@click.option("--sentence-ratio", type=PROBABILITY, default=1.0, show_default=True,
               help="CoSDA-ML style: probability a sentence is eligible.")
 @click.option("--tokenizer", type=click.Choice(BACKENDS), default="auto", show_default=True)
 @click.option("--variants", type=int, default=1, show_default=True, help="Switched records per pair.")
@@ -101,7 +103,7 @@ def generate_cmd(inputs, lexicons, out, fmt, ratio, side, seed, workers, source_
                             tokenizer=tokenizer, seed=seed),
         variants=variants, keep_original=keep_original, switch_negatives=switch_negatives, stopwords=no_stopwords,
         numbers=no_numbers, min_length=min_length, columns=_columns(columns), split=split,
-        workers=workers or os.cpu_count() or 1,
+        workers=workers,
     )
     stats = generate(config, overwrite=overwrite, progress=not quiet)
     _report(stats, out, demo)
@@ -114,8 +116,15 @@ def _report(stats: dict, out: Path, demo: bool) -> None:
             if r["switched_tokens"] or lang == "*":
                 click.echo(f"  {side:8s} {lang:3s} switched {r['switched_tokens']:>8d} of {r['word_tokens']} words; "
                            f"rate over covered {r['rate_over_covered']} (nominal {r['nominal']}), "
-                           f"coverage {r['coverage']}")
-    click.echo(f"speed: {stats['run']['tokens_per_second']} tokens/s with {stats['run']['workers']} worker(s)")
+                           f"coverage {r['coverage']}"
+                           + (f", {r['identical_tokens']} identical draws not switched" if r["identical_tokens"] else ""))
+    run = stats["run"]
+    capped = f" (asked {run['workers_requested'] or 'one per CPU'}; capped at {' and '.join(run['workers_capped_by'])})" \
+        if run["workers_capped_by"] else ""
+    click.echo(f"speed: {run['tokens_per_second']} tokens/s with {run['workers']} worker(s){capped}")
+    if stats["skipped"]["empty_query_or_passage"]:
+        click.echo(f"warning: skipped {stats['skipped']['empty_query_or_passage']} pair(s) with an empty query or "
+                   "passage (counted under 'skipped' in the stats)", err=True)
     if demo:
         with open(out, encoding="utf-8") as fh:
             for _, line in zip(range(3), fh, strict=False):

@@ -197,15 +197,23 @@ class Lexicon:
         return out
 
     def stats(self) -> dict[str, object]:
-        """Entries, pairs, ambiguity (translations per entry) and multi-word entries."""
+        """Entries, pairs, ambiguity (translations per entry), multi-word entries and identity entries.
+
+        ``identity_pairs`` counts translations equal to their source up to case and spacing (MUSE has
+        many: ``California California``); ``identity_first_entries`` the entries whose first
+        translation is one (with the ``first`` and ``frequent`` policies those never switch: a
+        drawn identity translation is not a switch, see :mod:`codeswitch.lexical.switch`).
+        """
         n = len(self.table)
         sizes = [len(v) for v in self.table.values()]
+        same = [[" ".join(t.split()).casefold() == k.casefold() for t in v] for k, v in self.table.items()]
         return {
             "name": self.name, "source_lang": self.src_lang, "target_lang": self.tgt_lang, "policy": self.policy,
             "entries": n, "pairs": sum(sizes), "multiword_entries": sum(1 for k in self.table if " " in k),
             "mean_translations": round(sum(sizes) / n, 4) if n else 0.0,
             "ambiguous_share": round(sum(1 for s in sizes if s > 1) / n, 4) if n else 0.0,
             "max_translations": max(sizes, default=0), "skipped_empty_lines": self.skipped,
+            "identity_pairs": sum(map(sum, same)), "identity_first_entries": sum(1 for x in same if x and x[0]),
         }
 
 

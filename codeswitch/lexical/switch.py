@@ -7,7 +7,10 @@ found; such a covered span is replaced with probability ``ratio``. With several 
 language whose lexicon lacks the span is a miss, not retried, as in the paper's code) or only
 from those whose lexicon covers it (``draw="covering"``: the real rate over covered tokens is
 then ``ratio``). Optionally (CoSDA-ML style) each sentence is eligible only with probability
-``sentence_ratio``. Everything between tokens is copied unchanged, so the output reads like the
+``sentence_ratio``. A drawn translation equal to its source up to case and spacing (identity
+entries such as MUSE's ``California California``) is not a switch: the text is left alone, no
+switch is recorded and the tokens are counted as ``identical``, not ``switched`` (as the
+alignment switcher does). Everything between tokens is copied unchanged, so the output reads like the
 input with some words replaced; each replacement is returned with its offsets in the output.
 """
 
@@ -80,6 +83,13 @@ def restore_case(source: str, target: str) -> str:
     return target
 
 
+def same_text(source: str, replacement: str) -> bool:
+    """True when ``replacement`` equals ``source`` up to case and spacing: such a replacement is not a switch."""
+    if source == replacement:
+        return True
+    return " ".join(source.split()).casefold() == " ".join(replacement.split()).casefold()
+
+
 def rng_for(seed: int, record_id: str, variant: int = 0) -> random.Random:
     """The record's random generator: depends only on (seed, id, variant), never on worker or order."""
     return random.Random(f"{seed}\x1f{record_id}\x1f{variant}")
@@ -90,7 +100,9 @@ class Switcher:
 
     Counters accumulate in :attr:`counts`: ``(side, lang, field) -> int`` with ``lang`` ``*`` for
     all languages and ``field`` one of ``tokens`` (word tokens), ``covered`` (tokens inside a
-    covered span), ``switched`` (tokens inside a switched span).
+    covered span), ``switched`` (tokens inside a switched span) and ``identical`` (tokens whose drawn
+    translation equals the source up to case and spacing, e.g. MUSE's California -> California:
+    the draw happens, but the text is left alone and nothing is recorded or counted as switched).
     """
 
     def __init__(self, lexicons: Sequence[Lexicon], source_lang: str, config: SwitchConfig) -> None:
@@ -152,26 +164,36 @@ class Switcher:
         rand = rng.random
         chosen = list(itertools.compress(covered, map(self.config.ratio.__gt__, [rand() for _ in covered])))
         counts, lang = self.counts, self.langs[0]
-        for field, value in (("tokens", sum(map(str.isalnum, map(_first, toks)))), ("covered", len(covered)),
-                             ("switched", len(chosen))):
-            key = (side, "*", field)
-            counts[key] = counts.get(key, 0) + value
-        key = (side, lang, "covered")
-        counts[key] = counts.get(key, 0) + len(covered)
-        if not chosen:
-            return text, []
-        key = (side, lang, "switched")
-        counts[key] = counts.get(key, 0) + len(chosen)
-        sources = []
+        kept, sources = [], []
         for t in chosen:
             a = 2 * t + 1
             src = parts[a]
-            sources.append(src)
             new = entries[t][0][1][0]
-            parts[a] = new if src.islower() else restore_case(src, new)
+            new = new if src.islower() else restore_case(src, new)
+            if same_text(src, new):  # an identity entry (California -> California): not a switch
+                continue
+            kept.append(t)
+            sources.append(src)
+            parts[a] = new
+        for field, value in (("tokens", sum(map(str.isalnum, map(_first, toks)))), ("covered", len(covered)),
+                             ("switched", len(kept)), ("identical", len(chosen) - len(kept))):
+            key = (side, "*", field)
+            counts[key] = counts.get(key, 0) + value
+        for field, value in (("covered", len(covered)), ("identical", len(chosen) - len(kept))):
+            key = (side, lang, field)
+            counts[key] = counts.get(key, 0) + value
+        if not kept:
+            return text, []
+        key = (side, lang, "switched")
+        counts[key] = counts.get(key, 0) + len(kept)
         ends = list(itertools.accumulate(map(len, parts)))
-        return "".join(parts), [(ends[2 * t], ends[2 * t + 1], src, lang) for t, src in zip(chosen, sources,
-                                                                                             strict=True)]
+        return "".join(parts), [(ends[2 * t], ends[2 * t + 1], src, lang) for t, src in zip(kept, sources,
+                                                                                           strict=True)]
+
+    @staticmethod
+    def _identical(parts: list[str], t: int, last: int, new: str) -> bool:
+        a, b = 2 * t + 1, 2 * last + 1
+        return same_text(parts[a] if a == b else "".join(parts[a:b + 1]), new)
 
     def switch(self, text: str, side: str, rng: random.Random) -> tuple[str, list[tuple[int, int, str, str]]]:
         """Switch ``text``; return the new text and ``(start, end, source, lang)`` per replaced span.
@@ -198,7 +220,7 @@ class Switcher:
         rand, p = rng.random, cfg.ratio
         langs, k, by_all, pick_random = self.langs, len(self.langs), cfg.draw == "all", cfg.policy == "random"
         eligible = not sentences or rand() < cfg.sentence_ratio
-        covered = switched = 0
+        covered = switched = identical = 0
         hits: list[tuple[int, int, str, str]] = []  # (first token, last token, source, lang)
         skip_to = 0
         if k == 1 and not sentences:  # the common case, kept tight: bilingual, every sentence eligible
@@ -222,6 +244,9 @@ class Switcher:
                 if rand() < p:
                     trans = entry[0][1]
                     new = trans[int(rand() * len(trans))] if pick_random and len(trans) > 1 else trans[0]
+                    if self._identical(parts, t, last, new):
+                        identical += skip_to - t
+                        continue
                     hits.append((t, last, new, lang0))
                     switched += skip_to - t
             if switched:
@@ -262,17 +287,25 @@ class Switcher:
             else:
                 lang, trans = entry[int(rand() * len(entry))]
             new = trans[int(rand() * len(trans))] if pick_random and len(trans) > 1 else trans[0]
+            if self._identical(parts, t, last, new):
+                identical += span
+                if k > 1:
+                    key = (side, lang, "identical")
+                    counts[key] = counts.get(key, 0) + span
+                continue
             hits.append((t, last, new, lang))
             switched += span
             key = (side, lang, "switched")
             counts[key] = counts.get(key, 0) + span
         words = sum(map(str.isalnum, map(_first, toks)))
-        for field, value in (("tokens", words), ("covered", covered), ("switched", switched)):
+        for field, value in (("tokens", words), ("covered", covered), ("switched", switched),
+                             ("identical", identical)):
             key = (side, "*", field)
             counts[key] = counts.get(key, 0) + value
         if k == 1:
-            key = (side, langs[0], "covered")
-            counts[key] = counts.get(key, 0) + covered
+            for field, value in (("covered", covered), ("identical", identical)):
+                key = (side, langs[0], field)
+                counts[key] = counts.get(key, 0) + value
         if not hits:
             return text, []
         sources = []

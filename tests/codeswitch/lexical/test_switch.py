@@ -49,9 +49,11 @@ def test_offsets_and_rate_on_real_text(squad_texts, muse_de):
             assert lang == "de"
             assert out[start:end].lower() in {t.lower() for t in muse_de.translations(source)}
     c = sw.counts
-    rate = c[("passage", "*", "switched")] / c[("passage", "*", "covered")]
+    drawn = c[("passage", "*", "switched")] + c[("passage", "*", "identical")]
+    rate = drawn / c[("passage", "*", "covered")]
     assert c[("passage", "*", "covered")] > 10000
-    assert 0.48 < rate < 0.52
+    assert 0.48 < rate < 0.52  # the coin; identity draws (MUSE's California -> California) are not switches
+    assert c[("passage", "*", "identical")] > 0.05 * drawn
     assert c[("passage", "*", "covered")] < c[("passage", "*", "tokens")]
 
 
@@ -139,3 +141,30 @@ def test_vectorised_path_equals_general_loop(squad_texts, muse_de):
     for i, text in enumerate(squad_texts):
         assert fast.switch(text, "p", rng_for(2, str(i))) == loop.switch(text, "p", rng_for(2, str(i)))
     assert fast.counts == loop.counts
+
+
+@pytest.mark.parametrize("policy", ["first", "random"])
+@pytest.mark.parametrize("phrase", [False, True])
+def test_identity_translation_is_not_a_switch(policy, phrase):
+    # issue 12: MUSE en-de maps California -> California; such a draw must not be recorded or counted as switched
+    pairs = [("california", "California"), ("house", "Haus"), ("paris", "PARIS")]
+    if phrase:  # a phrase entry sends the text through the general loop instead of the vectorised path
+        pairs.append(("new york", "New York"))
+    sw = Switcher([_lex(pairs)], "en", SwitchConfig(ratio=1.0, policy=policy))
+    text = "California house Paris california New York"
+    out, hits = sw.switch(text, "query", rng_for(1, "x"))
+    assert out == text.replace("house", "Haus")
+    assert [(out[s:e], src) for s, e, src, _ in hits] == [("Haus", "house")]
+    c = sw.counts
+    assert c[("query", "*", "switched")] == 1 == c[("query", "de", "switched")]
+    assert c[("query", "*", "identical")] == 3 + (2 if phrase else 0) == c[("query", "de", "identical")]
+
+
+def test_identity_translation_multilingual():
+    a = _lex([("california", "California"), ("house", "Haus")], "de")
+    b = _lex([("california", "Kalifornia"), ("house", "nyumba")], "sw")
+    sw = Switcher([a, b], "en", SwitchConfig(ratio=1.0))
+    for i in range(20):
+        out, hits = sw.switch("California house", "query", rng_for(1, str(i)))
+        assert all(out[s:e] != src for s, e, src, _ in hits)
+    assert sw.counts[("query", "de", "identical")] > 0 and ("query", "sw", "identical") not in sw.counts
