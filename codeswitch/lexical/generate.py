@@ -3,7 +3,8 @@
 Determinism: a record's random generator depends only on (seed, input id, variant)
 (:func:`codeswitch.lexical.switch.rng_for`) and chunks are written in input order, so the same input and
 seed give byte-identical output for any ``workers``. Memory stays flat: at most
-``4 × workers`` chunks are in flight. Output and stats are written atomically; an interrupted run
+``4 × workers`` chunks are in flight (:mod:`codeswitch.lexical.pool`, which also makes any
+signal stop the run at any moment). Output and stats are written atomically; an interrupted run
 leaves neither, and re-running (with ``--overwrite``) regenerates the same bytes — there is no
 partial resume.
 """
@@ -14,11 +15,7 @@ import hashlib
 import itertools
 import json
 import os
-import signal
-import sys
-import threading
 import time
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from json.encoder import encode_basestring
@@ -28,10 +25,11 @@ from codeswitch.atomic import atomic_path, check_output
 from codeswitch.errors import ConfigError, DataFormatError
 from codeswitch.example_io import stats_path  # noqa: F401  (re-exported: codeswitch.lexical.generate.stats_path)
 from codeswitch.languages import check_lang
-from codeswitch.options import cap_workers, check_workers
 from codeswitch.lexical.inputs import Row, count_rows, iter_rows, split_role
 from codeswitch.lexical.lexicon import Lexicon, parse_spec
+from codeswitch.lexical.pool import ordered_map
 from codeswitch.lexical.switch import SwitchConfig, Switcher, rng_for
+from codeswitch.options import cap_workers, check_workers
 from codeswitch.records import kind_for
 
 OUTPUT_FORMATS = ("jsonl", "parquet", "hf")
@@ -173,54 +171,6 @@ def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
-def _pool_worker_init(initializer, initargs) -> None:
-    """Set up a pool worker: default SIGTERM, ignore Ctrl-C (the parent stops the pool), die with the parent."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):  # a parent killed with -9 must not leave workers waiting forever
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
-            pass
-        if os.getppid() == 1:  # the parent died before prctl took effect
-            os._exit(1)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-    initializer(*initargs)
-
-
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-
-def start_pool(ctx, workers: int, initializer, initargs: tuple):
-    """A process pool whose start-up cannot swallow Ctrl-C / SIGTERM.
-
-    Python runs a signal handler at the next bytecode; during ``fork`` that can be inside a fork
-    hook, where the ``KeyboardInterrupt`` is printed and dropped (the run then hangs or finishes).
-    The stop signals are therefore blocked while the workers are forked and unblocked afterwards,
-    so a signal that arrived meanwhile is raised here; the pool is then terminated before it
-    propagates. Workers unblock them in their initializer.
-    """
-    mask = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
-    pool = None
-    try:
-        if mask:
-            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-        try:
-            pool = ctx.Pool(workers, initializer=_pool_worker_init, initargs=(initializer, initargs))
-        finally:
-            if mask:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # a pending signal is raised now
-    except BaseException:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
-        raise
-    return pool
-
-
 def _results(
     config: GenerateConfig, lexicons: list[Lexicon], switcher: Switcher, run: dict
 ) -> Iterator[tuple[str, dict, int]]:
@@ -242,18 +192,8 @@ def _results(
     import multiprocessing as mp
 
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    pool = start_pool(ctx, workers, _init_worker, (config, lexicons))
-    try:
-        pending: deque = deque()
-        for chunk in chunks:  # bounded window: memory stays flat however large the input
-            pending.append(pool.apply_async(process_chunk, (chunk,)))
-            if len(pending) >= 4 * workers:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
-    finally:
-        pool.terminate()
-        pool.join()
+    # bounded window: memory stays flat however large the input; any exception kills and reaps the workers
+    yield from ordered_map(ctx, workers, process_chunk, chunks, _init_worker, (config, lexicons), 4 * workers)
 
 
 def checksum(spec: str) -> dict[str, str]:

@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 
 from codeswitch.errors import ConfigError
-from codeswitch.options import PROBABILITY
 from codeswitch.example_io import stats_path
 from codeswitch.lexical.generate import OUTPUT_FORMATS, GenerateConfig, generate
 from codeswitch.lexical.lexicon import POLICIES
 from codeswitch.lexical.switch import DRAWS, SIDE_CHOICES, SwitchConfig
+from codeswitch.options import PROBABILITY
 from codeswitch.parallel.pair_generate import pair_options, run_from_generate
 from codeswitch.tokenize import BACKENDS
 
