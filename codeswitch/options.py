@@ -42,7 +42,8 @@ class FiniteFloat(click.ParamType):
     def _range(self) -> str:
         low = "-inf" if self.low is None else f"{self.low:g}"
         high = "inf" if self.high is None else f"{self.high:g}"
-        return f"{'(' if self.open_low or self.low is None else '['}{low}, {high}{']' if self.high is not None else ')'}"
+        left = "(" if self.open_low or self.low is None else "["
+        return f"{left}{low}, {high}{']' if self.high is not None else ')'}"
 
 
 FINITE_FLOAT = FiniteFloat()

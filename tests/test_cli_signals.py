@@ -37,7 +37,7 @@ def test_forked_worker_dies_of_sigterm_without_a_traceback(sigterm_handler):
     assert worker.exitcode == -signal.SIGTERM  # killed by the signal, not exit 1 from a KeyboardInterrupt
 
 
-# ---------------------------------------------------------------- generate --workers N: signals at any moment (issue 12)
+# ------------------------------------------------------- generate --workers N: signals at any moment (issue 12)
 
 _SCRIPT = """
 import os, signal, sys
@@ -95,8 +95,10 @@ def _start(tmp_path, workers: int, kill_at: int, session: bool = False, chunks: 
     from tests.conftest import REPO
 
     marker = tmp_path / "forking"
-    script = _SCRIPT.format(cpus=workers, marker_at=min(8, workers), marker=str(marker), kill_at=kill_at, signal="SIGTERM")
-    args = [*_input(tmp_path, workers * 256 * chunks), "--workers", str(workers), "--out", str(tmp_path / "out.jsonl"), "-q"]
+    script = _SCRIPT.format(cpus=workers, marker_at=min(8, workers), marker=str(marker), kill_at=kill_at,
+                            signal="SIGTERM")
+    args = [*_input(tmp_path, workers * 256 * chunks), "--workers", str(workers),
+            "--out", str(tmp_path / "out.jsonl"), "-q"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen([sys.executable, "-c", script, "generate", *args], cwd=tmp_path, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=session)

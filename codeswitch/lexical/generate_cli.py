@@ -41,7 +41,8 @@ def _columns(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Output: .jsonl (default), .parquet, or a "
               "directory for datasets.save_to_disk. Stats go beside it (<stem>.stats.json).")
 @click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), help="Output format (default: from --out).")
-@click.option("--ratio", type=PROBABILITY, default=0.5, show_default=True, help="Probability a covered token is switched.")
+@click.option("--ratio", type=PROBABILITY, default=0.5, show_default=True,
+              help="Probability a covered token is switched.")
 @click.option("--side", type=click.Choice(SIDE_CHOICES), default="both", show_default=True)
 @click.option("--seed", type=int, default=13, show_default=True)
 @click.option("--workers", type=int, default=1, show_default=True,
@@ -117,10 +118,13 @@ def _report(stats: dict, out: Path, demo: bool) -> None:
                 click.echo(f"  {side:8s} {lang:3s} switched {r['switched_tokens']:>8d} of {r['word_tokens']} words; "
                            f"rate over covered {r['rate_over_covered']} (nominal {r['nominal']}), "
                            f"coverage {r['coverage']}"
-                           + (f", {r['identical_tokens']} identical draws not switched" if r["identical_tokens"] else ""))
+                           + (f", {r['identical_tokens']} identical draws not switched" if r["identical_tokens"]
+                              else ""))
     run = stats["run"]
-    capped = f" (asked {run['workers_requested'] or 'one per CPU'}; capped at {' and '.join(run['workers_capped_by'])})" \
-        if run["workers_capped_by"] else ""
+    capped = ""
+    if run["workers_capped_by"]:
+        asked = run["workers_requested"] or "one per CPU"
+        capped = f" (asked {asked}; capped at {' and '.join(run['workers_capped_by'])})"
     click.echo(f"speed: {run['tokens_per_second']} tokens/s with {run['workers']} worker(s){capped}")
     if stats["skipped"]["empty_query_or_passage"]:
         click.echo(f"warning: skipped {stats['skipped']['empty_query_or_passage']} pair(s) with an empty query or "

@@ -162,7 +162,8 @@ def test_bad_inputs(tmp_path, data):
          "Map them with --column"),
         ([bad_json, "--lexicon", data["de"]], "b.jsonl:2: invalid JSON"),
         ([latin1, "--lexicon", data["de"]], "l.jsonl:2: not UTF-8"),
-        ([data["squad"], "--lexicon", data["de"], "--ratio", "1.5"], "Invalid value for '--ratio': expected a number in [0, 1], found '1.5'"),
+        ([data["squad"], "--lexicon", data["de"], "--ratio", "1.5"],
+         "Invalid value for '--ratio': expected a number in [0, 1], found '1.5'"),
         ([data["squad"], "--lexicon", data["de"], "--source-lang", "xx"], "unknown --source-lang 'xx'"),
     ]
     for args, message in cases:
