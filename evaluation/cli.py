@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from codeswitch.languages import LOW_RESOURCE
+from codeswitch.options import PROBABILITY, FiniteFloat
 
 _DATASETS_HELP = ("dataset id, repeatable: miracl/<lang>/<dev|train>, miracl/<dev|train> (all languages or --langs), "
                   "mrtydi/<lang>/<train|dev|test>, mrtydi/<split>, xquad-r, mlqa-r")
@@ -54,8 +55,8 @@ def _shared_options(f):
                      help="passages per encoded/indexed shard (memory: 4 x dim x shard-size bytes)"),
         click.option("--index-dir", type=click.Path(path_type=Path), default=None,
                      help="keep index shards on disk here and reuse them (one shard in memory at a time)"),
-        click.option("--bm25-k1", default=0.9, show_default=True),
-        click.option("--bm25-b", default=0.4, show_default=True),
+        click.option("--bm25-k1", type=FiniteFloat(0.0), default=0.9, show_default=True),
+        click.option("--bm25-b", type=PROBABILITY, default=0.4, show_default=True),
         click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
                      help="on-disk embedding cache (keyed by model, settings and texts)"),
         click.option("--titles", "titles_file", type=click.Path(path_type=Path), default=None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from codeswitch.options import FINITE_FLOAT
 from training.config import DEVICES, POOLINGS, PRECISIONS
 from training.sampler import LANGUAGE_SAMPLING, MODES
 
@@ -16,24 +17,24 @@ from training.sampler import LANGUAGE_SAMPLING, MODES
 @click.option("--batching", type=click.Choice(MODES), default="hybrid",
               help="mono: one language per batch; cross: query lang != passage lang; hybrid: mono with "
                    "probability alpha else cross; random: plain shuffle.")
-@click.option("--alpha", type=float, default=0.5, help="Probability that a hybrid batch is mono.")
+@click.option("--alpha", type=FINITE_FLOAT, default=0.5, help="Probability that a hybrid batch is mono.")
 @click.option("--language-sampling", type=click.Choice(LANGUAGE_SAMPLING), default="uniform",
               help="Language of a mono batch: uniform over languages, or by data size.")
 @click.option("--mono-languages", default="", help="Comma-separated languages for mono batches (default: all).")
 @click.option("--batch-size", type=int, default=32, help="Pairs per batch per device (in-batch negatives).")
-@click.option("--epochs", type=float, default=1.0, help="Epochs (ignored with --max-steps).")
+@click.option("--epochs", type=FINITE_FLOAT, default=1.0, help="Epochs (ignored with --max-steps).")
 @click.option("--max-steps", type=int, default=-1, help="Stop after this many optimizer steps (> 0).")
 @click.option("--seed", type=int, default=13, help="Seed for sampling, initialisation and dropout.")
-@click.option("--lr", "learning_rate", type=float, default=3e-5, help="Peak learning rate (AdamW).")
-@click.option("--warmup", "warmup_ratio", type=float, default=0.1, help="Fraction of steps of linear warm-up.")
-@click.option("--weight-decay", type=float, default=0.01)
+@click.option("--lr", "learning_rate", type=FINITE_FLOAT, default=3e-5, help="Peak learning rate (AdamW).")
+@click.option("--warmup", "warmup_ratio", type=FINITE_FLOAT, default=0.1, help="Fraction of steps of linear warm-up.")
+@click.option("--weight-decay", type=FINITE_FLOAT, default=0.01)
 @click.option("--max-query-length", type=int, default=64, help="Query truncation, in tokens.")
 @click.option("--max-passage-length", type=int, default=256, help="Passage (and negative) truncation, in tokens.")
 @click.option("--query-prefix", default="", help='Prepended to queries (e5: "query: ").')
 @click.option("--passage-prefix", default="", help='Prepended to passages and negatives (e5: "passage: ").')
 @click.option("--pooling", type=click.Choice(POOLINGS), default="auto",
               help="auto keeps the model's pooling (mean for a plain HF encoder).")
-@click.option("--loss-scale", type=float, default=20.0, help="Cosine-similarity scale (1/temperature).")
+@click.option("--loss-scale", type=FINITE_FLOAT, default=20.0, help="Cosine-similarity scale (1/temperature).")
 @click.option("--symmetric/--no-symmetric", default=False, help="Add the passage->query InfoNCE term.")
 @click.option("--hard-negatives", type=int, default=0, help="Use the first N `negatives` of every record.")
 @click.option("--cached/--no-cached", default=False, help="GradCache: batches larger than memory allows.")
@@ -41,7 +42,7 @@ from training.sampler import LANGUAGE_SAMPLING, MODES
 @click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", help="fp16 needs CUDA.")
 @click.option("--device", type=click.Choice(DEVICES), default="auto")
 @click.option("--gradient-accumulation", type=int, default=1, help="Batches per optimizer step.")
-@click.option("--val-fraction", type=float, default=0.0,
+@click.option("--val-fraction", type=FINITE_FLOAT, default=0.0,
               help="Hold out this fraction of pair_ids for validation loss (0: none).")
 @click.option("--eval-steps", type=int, default=100, help="Validation loss every N steps.")
 @click.option("--early-stopping", type=int, default=0,

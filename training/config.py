@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from codeswitch.errors import ConfigError
+from codeswitch.options import check_finite
 from training.sampler import LANGUAGE_SAMPLING, MODES
 
 POOLINGS = ("auto", "cls", "mean")
@@ -74,7 +75,9 @@ class TrainConfig:
     keep_checkpoints: bool = False
 
     def validate(self) -> None:
-        """Raise :class:`ConfigError` naming the first bad option and the fix."""
+        """Raise :class:`ConfigError` naming the first bad option and the fix (nan and inf included)."""
+        for name in ("alpha", "epochs", "learning_rate", "warmup_ratio", "weight_decay", "loss_scale", "val_fraction"):
+            check_finite(getattr(self, name), "--" + _flag(name))
         choices = {
             "batching": MODES, "language_sampling": LANGUAGE_SAMPLING, "pooling": POOLINGS,
             "precision": PRECISIONS, "device": DEVICES,

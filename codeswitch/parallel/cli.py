@@ -10,6 +10,7 @@ import click
 
 from codeswitch.atomic import check_output
 from codeswitch.errors import ConfigError, DataFormatError
+from codeswitch.options import PROBABILITY, FiniteFloat
 from codeswitch.parallel.align import SYMMETRIZATIONS, AlignCheckpoint, AlignConfig
 
 
@@ -38,7 +39,8 @@ def _lang_of(spec_lang: str | None, option: str | None, path: Path) -> str:
 @click.option("--chunk-size", default=20000, show_default=True, help="Sentence pairs per eflomal run.")
 @click.option("--prior-sentences", default=200000, show_default=True,
               help="Pairs aligned once to train the priors shared by all chunks (0: no priors).")
-@click.option("--rel-iterations", default=1.0, show_default=True, help="eflomal iterations relative to its default.")
+@click.option("--rel-iterations", type=FiniteFloat(0.0, open_low=True), default=1.0, show_default=True,
+              help="eflomal iterations relative to its default.")
 @click.option("--workers", default=1, show_default=True, help="Chunks aligned concurrently.")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted eflomal run from OUT.checkpoints (its priors and finished chunks).")
@@ -114,8 +116,8 @@ def align(source, target, out, src_lang, tgt_lang, symmetrize, backend, model_pa
 @click.option("--scores", type=click.Path(path_type=Path), default=None, help="Also write counts/probabilities TSV.")
 @click.option("--symmetrize", type=click.Choice(SYMMETRIZATIONS), default="grow-diag-final-and", show_default=True)
 @click.option("--min-count", default=2, show_default=True, help="Minimum link count of a pair.")
-@click.option("--min-prob", default=0.05, show_default=True, help="Minimum p(tgt|src).")
-@click.option("--min-reverse-prob", default=0.0, show_default=True, help="Minimum p(src|tgt).")
+@click.option("--min-prob", type=PROBABILITY, default=0.05, show_default=True, help="Minimum p(tgt|src).")
+@click.option("--min-reverse-prob", type=PROBABILITY, default=0.0, show_default=True, help="Minimum p(src|tgt).")
 @click.option("--top-k", default=3, show_default=True, help="Translations kept per source word.")
 @click.option("--gold", type=click.Path(path_type=Path), default=None,
               help="MUSE gold dictionary: report precision@1 on covered source words and coverage.")

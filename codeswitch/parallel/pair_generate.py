@@ -28,6 +28,7 @@ import click
 from codeswitch.atomic import atomic_path, check_output
 from codeswitch.errors import ConfigError
 from codeswitch.example_io import stats_path
+from codeswitch.options import FINITE_FLOAT, FiniteFloat
 from codeswitch.parallel.align import AlignConfig
 from codeswitch.parallel.pairs import PAIR_MODES, PASSAGE_UNITS, PairStats, build_pairs, read_parallel, split_by_title
 from codeswitch.records import Example
@@ -163,7 +164,7 @@ PAIR_OPTIONS = [
                  help="--pairs: sample this many language pairs per item (seeded) instead of all."),
     click.option("--split-by", type=click.Choice(["title"]), default=None,
                  help="--pairs: seeded article-level split so evaluation articles stay out of training."),
-    click.option("--held-out", type=float, default=0.2, show_default=True,
+    click.option("--held-out", type=FINITE_FLOAT, default=0.2, show_default=True,
                  help="--split-by: fraction (<1) or number of held-out titles."),
     click.option("--split-seed", type=int, default=0, show_default=True),
     click.option("--keep-split", type=click.Choice(["train", "heldout", "both"]), default="train",
@@ -175,7 +176,7 @@ PAIR_OPTIONS = [
                                                      "(default: align with eflomal now)."),
     click.option("--max-phrase-len", type=int, default=4, show_default=True,
                  help="--align-switch: longest source span replaced at once (tokens)."),
-    click.option("--align-iterations", type=float, default=1.0, show_default=True,
+    click.option("--align-iterations", type=FiniteFloat(0.0, open_low=True), default=1.0, show_default=True,
                  help="--align-switch: eflomal iterations relative to its default (lower = faster)."),
 ]
 
