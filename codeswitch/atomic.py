@@ -108,15 +108,20 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         _remove(tmp)
 
 
-@contextlib.contextmanager
-def scratch_dir(kind: str, parent: str | Path | None = None) -> Iterator[Path]:
-    """A private scratch folder ``codeswitch-<kind>-<pid>@<host>-XXXX`` under ``parent`` (default: the
-    system temp folder), removed on exit; scratch folders of dead runs there are removed first."""
+def make_scratch(kind: str, parent: str | Path | None = None) -> Path:
+    """Create a private folder ``codeswitch-<kind>-<pid>@<host>-XXXX`` under ``parent`` (default: the system
+    temp folder), after removing the folders of that kind left there by dead runs. The caller removes it."""
     root = Path(parent) if parent is not None else Path(tempfile.gettempdir())
     root.mkdir(parents=True, exist_ok=True)
     prefix = f"codeswitch-{kind}-"
     sweep_debris(root, prefix)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{prefix}{owner_tag()}-", dir=root))
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{owner_tag()}-", dir=root))
+
+
+@contextlib.contextmanager
+def scratch_dir(kind: str, parent: str | Path | None = None) -> Iterator[Path]:
+    """:func:`make_scratch` as a context manager: the folder is removed when the block ends, however it ends."""
+    tmp = make_scratch(kind, parent)
     try:
         yield tmp
     finally:

@@ -43,11 +43,9 @@ def iter_examples(path: str | Path) -> Iterator[Example]:
     if fmt == "jsonl":
         yield from _iter_jsonl(path)
     elif fmt == "parquet":
-        import pyarrow.parquet as pq
-
         row = 0
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=4096):
-            for obj in batch.to_pylist():
+        for batch in parquet_batches(path):
+            for obj in batch:
                 row += 1
                 yield example_from_dict(obj, str(path), row)
     else:
@@ -83,6 +81,45 @@ def iter_json_lines(path: str | Path) -> Iterator[tuple[int, object]]:
                 yield lineno, json.loads(line)
             except json.JSONDecodeError as exc:
                 raise DataFormatError(f"invalid JSON ({exc.msg}); fix or remove this line", path, lineno) from None
+
+
+def utf8_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, line)`` (newline stripped) of a UTF-8 text file.
+
+    Raises:
+        DataFormatError: naming file and line of the first byte that is not UTF-8.
+    """
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                yield lineno, raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as exc:
+                raise DataFormatError(
+                    f"not UTF-8 ({exc.reason} at byte {exc.start}); re-encode the file as UTF-8", path, lineno
+                ) from None
+
+
+def read_utf8(path: str | Path) -> str:
+    """The whole text of a UTF-8 file; :class:`DataFormatError` names the line of a non-UTF-8 byte."""
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DataFormatError(f"not UTF-8 ({exc.reason}); re-encode the file as UTF-8", path, line) from None
+
+
+def parquet_batches(path: str | Path, batch_size: int = 4096) -> Iterator[list[dict]]:
+    """Rows of a Parquet file in batches of dicts; a corrupt or empty file is a :class:`DataFormatError`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size):
+            yield batch.to_pylist()
+    except (pa.ArrowException, OSError) as exc:
+        raise DataFormatError(f"not a readable Parquet file ({' '.join(str(exc).split())}); re-write it, e.g. "
+                              "with pyarrow.parquet.write_table", path) from None
 
 
 def read_examples(path: str | Path) -> list[Example]:

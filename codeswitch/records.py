@@ -85,8 +85,9 @@ def example_from_dict(obj: Any, source: str = "<record>", line: int | None = Non
             line,
         )
     for name in REQUIRED_FIELDS:
-        if not isinstance(obj[name], str) or (name != "passage" and name != "query" and not obj[name]):
-            raise DataFormatError(f"field {name!r} must be a non-empty string, found {obj[name]!r}", source, line)
+        if not isinstance(obj[name], str) or not obj[name].strip():
+            raise DataFormatError(f"field {name!r} must be a non-empty string, found {obj[name]!r}; fix or drop "
+                                  "this record", source, line)
     if obj["kind"] not in KINDS:
         raise DataFormatError(f"field 'kind' must be one of {', '.join(KINDS)}, found {obj['kind']!r}", source, line)
     if "mixed" in (obj["query_lang"], obj["passage_lang"]):

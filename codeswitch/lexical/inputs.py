@@ -81,12 +81,18 @@ def _squad_rows(path: Path, source_lang: str) -> Iterator[Row]:
     if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
         raise DataFormatError("expected SQuAD JSON with a top-level 'data' list; use JSONL for other shapes", path)
     for a, article in enumerate(doc["data"]):
-        for p, para in enumerate(article.get("paragraphs", ())):
+        paragraphs = article.get("paragraphs", ()) if isinstance(article, dict) else None
+        if not isinstance(paragraphs, list | tuple):
+            raise DataFormatError(f"data[{a}] must be an object with a 'paragraphs' list; fix the SQuAD file", path)
+        for p, para in enumerate(paragraphs):
             where = f"data[{a}].paragraphs[{p}]"
+            if not isinstance(para, dict) or not isinstance(para.get("qas", []), list):
+                raise DataFormatError(f"{where} must be an object with 'context' and a 'qas' list", path)
             if "context" not in para:
                 raise DataFormatError(f"{where} has no 'context'; present: {', '.join(sorted(para))}", path)
             for q, qa in enumerate(para.get("qas", ())):
-                if "id" not in qa or "question" not in qa:
+                if not isinstance(qa, dict) or "id" not in qa or "question" not in qa:
+                    qa = qa if isinstance(qa, dict) else {}
                     raise DataFormatError(
                         f"{where}.qas[{q}] needs 'id' and 'question'; present: {', '.join(sorted(qa))}", path
                     )
@@ -140,11 +146,11 @@ def _csv_records(path: Path) -> Iterator[tuple[int, dict]]:
 
 
 def _parquet_records(path: Path) -> Iterator[tuple[int, dict]]:
-    import pyarrow.parquet as pq
+    from codeswitch.example_io import parquet_batches
 
     row = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=4096):
-        for obj in batch.to_pylist():
+    for batch in parquet_batches(path):
+        for obj in batch:
             row += 1
             yield row, obj
 

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import tempfile
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeswitch.atomic import atomic_path
+from codeswitch.atomic import atomic_path, scratch_dir
 from codeswitch.errors import ConfigError, DataFormatError
 from codeswitch.tokenize import Token, tokenize
 
@@ -63,6 +63,14 @@ class AlignConfig:
     backend: str = "eflomal"
     model_path: str | None = None
     layer: int = 8
+
+    def __post_init__(self) -> None:
+        if self.chunk_size < 1 or self.workers < 1:
+            raise ConfigError(f"--chunk-size and --workers must be >= 1, found {self.chunk_size} and {self.workers}")
+        if self.prior_sentences < 0:
+            raise ConfigError(f"--prior-sentences must be >= 0 (0: no priors), found {self.prior_sentences}")
+        if not (math.isfinite(self.rel_iterations) and self.rel_iterations > 0):
+            raise ConfigError(f"--rel-iterations must be a finite number > 0, found {self.rel_iterations}")
 
 
 def alignment_tokens(text: str, lang: str, where: str = "<text>") -> list[Token]:
@@ -170,36 +178,48 @@ def _read_links(path: Path) -> list[list[Link]]:
 
 
 def eflomal_align(
-    src_lines: Sequence[str], tgt_lines: Sequence[str], config: AlignConfig, priors: Sequence[str] | None = None
+    src_lines: Sequence[str], tgt_lines: Sequence[str], config: AlignConfig, priors: Sequence[str] | None = None,
+    work_dir: str | Path | None = None,
 ) -> tuple[list[list[Link]], list[list[Link]]]:
     """Run eflomal once on token lines; returns forward and reverse links per pair.
 
-    Reverse links are returned as ``(source, target)`` pairs like the forward ones.
+    Reverse links are returned as ``(source, target)`` pairs like the forward ones. eflomal's input
+    and output files live in a scratch folder under ``work_dir`` (default: the system temp folder),
+    removed afterwards; folders of killed runs are removed by the next run (:func:`codeswitch.atomic.make_scratch`).
     """
     import eflomal
 
     aligner = eflomal.Aligner(
         model=config.model, n_samplers=config.n_samplers, rel_iterations=config.rel_iterations
     )
-    with tempfile.TemporaryDirectory(prefix="codeswitch-eflomal-") as tmp:
-        fwd_p, rev_p = Path(tmp) / "fwd", Path(tmp) / "rev"
-        aligner.align(
-            list(src_lines), list(tgt_lines), links_filename_fwd=str(fwd_p), links_filename_rev=str(rev_p),
-            priors_input=list(priors) if priors else None, quiet=True,
-        )
+    # eflomal.Aligner.align() writes its inputs to NamedTemporaryFile()s in the system temp folder, which
+    # a kill -9 leaves there for good; write them into our own scratch folder instead (swept when stale)
+    with scratch_dir("eflomal", work_dir) as tmp:
+        fwd_p, rev_p = tmp / "fwd", tmp / "rev"
+        with open(tmp / "src", "wb") as srcf, open(tmp / "tgt", "wb") as tgtf, \
+                open(tmp / "priors", "w", encoding="utf-8") as priorsf:
+            aligner.prepare_files(list(src_lines), srcf, list(tgt_lines), tgtf, list(priors) if priors else None,
+                                  priorsf)
+        eflomal.align(str(tmp / "src"), str(tmp / "tgt"), links_filename_fwd=str(fwd_p),
+                      links_filename_rev=str(rev_p), priors_filename=str(tmp / "priors") if priors else None,
+                      model=aligner.model, score_model=aligner.score_model, n_iterations=aligner.n_iterations,
+                      n_samplers=aligner.n_samplers, quiet=True, rel_iterations=aligner.rel_iterations,
+                      null_prior=aligner.null_prior)
         fwd, rev = _read_links(fwd_p), _read_links(rev_p)
     if len(fwd) != len(src_lines) or len(rev) != len(src_lines):
         raise DataFormatError(f"eflomal returned {len(fwd)} alignments for {len(src_lines)} sentence pairs")
     return fwd, rev
 
 
-def train_priors(src_lines: Sequence[str], tgt_lines: Sequence[str], config: AlignConfig) -> list[str]:
+def train_priors(
+    src_lines: Sequence[str], tgt_lines: Sequence[str], config: AlignConfig, work_dir: str | Path | None = None
+) -> list[str]:
     """Align ``src_lines``/``tgt_lines`` once and turn the links into eflomal prior lines."""
     import io
 
     import eflomal
 
-    fwd, rev = eflomal_align(src_lines, tgt_lines, config)
+    fwd, rev = eflomal_align(src_lines, tgt_lines, config, work_dir=work_dir)
     counts = eflomal.calculate_priors(
         src_lines, tgt_lines, [format_pharaoh(x) for x in fwd], [format_pharaoh(x) for x in rev]
     )
@@ -306,21 +326,20 @@ def align_corpus(
     and yielded in input order. With ``checkpoint``, priors and chunks already on disk for the
     same input are reused and every newly aligned chunk is saved there.
     """
-    if config.chunk_size < 1 or config.workers < 1:
-        raise ConfigError("--chunk-size and --workers must be >= 1")
+    work_dir = checkpoint.directory if checkpoint is not None else None  # eflomal's files stay beside the run
     it = iter(pairs)
     head = list(itertools.islice(it, config.prior_sentences)) if config.prior_sentences > 0 else []
     priors = None
     if head:
         def train() -> list[str]:
-            return train_priors([s for s, _ in head], [t for _, t in head], config)
+            return train_priors([s for s, _ in head], [t for _, t in head], config, work_dir)
 
         priors = checkpoint.priors(head, train) if checkpoint else train()
     stream = itertools.chain(head, it)
     chunks = iter(lambda: list(itertools.islice(stream, config.chunk_size)), [])
 
     def work(index: int, chunk: list[tuple[str, str]]):
-        links = eflomal_align([s for s, _ in chunk], [t for _, t in chunk], config, priors)
+        links = eflomal_align([s for s, _ in chunk], [t for _, t in chunk], config, priors, work_dir)
         if checkpoint is not None:
             checkpoint.save_chunk(index, chunk, links)
         return links

@@ -82,8 +82,13 @@ def read_line_pairs(src_path: Path, tgt_path: Path, src_lang: str, tgt_lang: str
     Raises:
         DataFormatError: when the files have different numbers of lines.
     """
-    src = Path(src_path).read_text(encoding="utf-8").splitlines()
-    tgt = Path(tgt_path).read_text(encoding="utf-8").splitlines()
+    from codeswitch.example_io import read_utf8
+
+    src = read_utf8(src_path).splitlines()
+    tgt = read_utf8(tgt_path).splitlines()
+    if not src:
+        raise DataFormatError("no sentences (the file is empty); pass two parallel files with one sentence a line",
+                              src_path)
     if len(src) != len(tgt):
         raise DataFormatError(
             f"{len(src)} lines but {tgt_path} has {len(tgt)}; parallel files need one translation per line — "
@@ -196,26 +201,28 @@ def read_alignment_dir(path: Path, method: str = "grow-diag-final-and") -> Itera
                 f"missing {f.name}; pass a directory written by `codeswitch align` (symmetrisations: "
                 f"{', '.join(ALIGN_FILES)})", path,
             )
-    with open(path / "pairs.jsonl", encoding="utf-8") as pj, open(align_file, encoding="utf-8") as af:
-        lineno = 0
-        while True:
-            pline, aline = pj.readline(), af.readline()
-            if not pline or not aline:
-                break
-            lineno += 1
-            try:
-                p = TextPair(**json.loads(pline))
-            except (json.JSONDecodeError, TypeError) as exc:
-                raise DataFormatError(
-                    f"not a pair record ({exc}); expected id, src_lang, tgt_lang, src, tgt", path / "pairs.jsonl",
-                    lineno,
-                ) from None
-            s, t = tokenize(p.src, p.src_lang), tokenize(p.tgt, p.tgt_lang)
-            links = parse_pharaoh(aline, len(s), len(t), align_file, lineno)
-            yield AlignedPair(p, tuple(s), tuple(t), tuple(links))
-        if pline or aline:
-            longer = "pairs.jsonl" if pline else align_file.name
+    from codeswitch.example_io import utf8_lines
+
+    pj, af = utf8_lines(path / "pairs.jsonl"), utf8_lines(align_file)
+    lineno = 0
+    while True:
+        pline, aline = next(pj, (0, None))[1], next(af, (0, None))[1]
+        if pline is None or aline is None:
+            break
+        lineno += 1
+        try:
+            p = TextPair(**json.loads(pline))
+        except (json.JSONDecodeError, TypeError) as exc:
             raise DataFormatError(
-                f"{longer} has more lines than the other file after line {lineno}; the alignment and the "
-                "pairs must be line-aligned (mismatched counts) — re-run `codeswitch align`", path,
-            )
+                f"not a pair record ({exc}); expected id, src_lang, tgt_lang, src, tgt", path / "pairs.jsonl",
+                lineno,
+            ) from None
+        s, t = tokenize(p.src, p.src_lang), tokenize(p.tgt, p.tgt_lang)
+        links = parse_pharaoh(aline, len(s), len(t), align_file, lineno)
+        yield AlignedPair(p, tuple(s), tuple(t), tuple(links))
+    if pline is not None or aline is not None:
+        longer = "pairs.jsonl" if pline is not None else align_file.name
+        raise DataFormatError(
+            f"{longer} has more lines than the other file after line {lineno}; the alignment and the "
+            "pairs must be line-aligned (mismatched counts) — re-run `codeswitch align`", path,
+        )

@@ -115,18 +115,23 @@ def read_muse_gold(path: Path) -> dict[str, set[str]]:
     Raises:
         DataFormatError: naming the line that does not have two fields.
     """
+    from codeswitch.example_io import utf8_lines
+
     gold: dict[str, set[str]] = defaultdict(set)
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) != 2:
-                raise DataFormatError(
-                    f"expected 'src tgt' (2 whitespace-separated fields), found {len(parts)}; use a MUSE dictionary",
-                    path, n,
-                )
-            gold[parts[0].lower()].add(parts[1].lower())
+    if not Path(path).is_file():
+        raise DataFormatError("gold dictionary not found; check the --gold path", path)
+    for n, line in utf8_lines(path):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 2:
+            raise DataFormatError(
+                f"expected 'src tgt' (2 whitespace-separated fields), found {len(parts)}; use a MUSE dictionary",
+                path, n,
+            )
+        gold[parts[0].lower()].add(parts[1].lower())
+    if not gold:
+        raise DataFormatError("no 'src tgt' pairs in the gold dictionary; pass a MUSE dictionary", path)
     return dict(gold)
 
 

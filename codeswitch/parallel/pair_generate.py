@@ -16,7 +16,6 @@ from __future__ import annotations
 import atexit
 import json
 import shutil
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -25,8 +24,8 @@ from pathlib import Path
 
 import click
 
-from codeswitch.atomic import atomic_path, check_output
-from codeswitch.errors import ConfigError
+from codeswitch.atomic import atomic_path, check_output, make_scratch
+from codeswitch.errors import ConfigError, DataFormatError
 from codeswitch.example_io import stats_path
 from codeswitch.options import FINITE_FLOAT, FiniteFloat
 from codeswitch.parallel.align import AlignConfig
@@ -129,24 +128,48 @@ def generate_pairs(config: PairConfig, overwrite: bool = False, progress: bool =
             kinds[ex.kind] += 1
             switches.update(f"{s.side}:{s.lang}" for s in ex.switches)
             yield ex
+        if not kinds:
+            raise DataFormatError(
+                f"no pair records from {', '.join(config.inputs)} with --pairs {config.pairs}"
+                + (f" --keep-split {config.keep_split}" if config.split_by else "")
+                + "; cross pairs need two languages of the same items, mono pairs at least one"
+            )
 
     n = write_examples(counted(), out, config.fmt)
     secs = time.perf_counter() - t0
     result = {
-        "config": asdict(config), "records": n, "records_by_kind": dict(kinds), "pairs": stats.to_dict(),
+        "config": {**asdict(config), "inputs": [_name(s) for s in config.inputs], "out": out.name},
+        "records": n, "records_by_kind": dict(kinds), "pairs": stats.to_dict(),
         "switches": dict(sorted(switches.items())),
         "run": {"seconds": round(secs, 3), "records_per_second": round(n / secs) if secs else None},
     }
+    if stats.split:
+        titles = titles_path(out)
+        result["heldout_titles_file"] = titles.name
+        with atomic_path(titles) as tmp:
+            tmp.write_text("# held-out article titles (codeswitch generate --split-by title); for evaluate --titles\n"
+                           + "".join(f"{t}\n" for t in stats.split["heldout"]), encoding="utf-8")
     with atomic_path(stats_path(out)) as tmp:
         tmp.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return result
+
+
+def titles_path(out: str | Path) -> Path:
+    """Where ``--split-by title`` writes the held-out titles: ``train.jsonl`` -> ``train.heldout-titles.txt``."""
+    return stats_path(out).with_name(stats_path(out).name.replace(".stats.json", ".heldout-titles.txt"))
+
+
+def _name(spec: str) -> str:
+    """An input spec with its path reduced to the file name (``de=/a/xquad.de.json`` -> ``de=xquad.de.json``)."""
+    head, sep, rest = spec.partition("=")
+    return f"{head}={Path(rest).name}" if sep and "/" not in head else Path(spec).name
 
 
 def pairs_as_input(config: PairConfig) -> str:
     """Write the pair records to a temporary JSONL (removed at exit) for the lexicon switcher."""
     from codeswitch.example_io import write_examples
 
-    tmp = Path(tempfile.mkdtemp(prefix="codeswitch-pairs-"))
+    tmp = make_scratch("pairs")  # removed at exit; a killed run's folder is removed by the next run
     atexit.register(shutil.rmtree, tmp, True)
     path = tmp / "pairs.jsonl"
     write_examples(pair_records(config, PairStats()), path, "jsonl")
@@ -207,7 +230,8 @@ def report(stats: dict, out: Path) -> None:
     click.echo(f"items: {p['items']} in {len(p['languages'])} languages; missing per language: "
                f"{ {k: v for k, v in p['missing'].items() if v} or 'none'}")
     if p["split"]:
-        click.echo(f"split by title: {p['split']}")
+        split = {k: v for k, v in p["split"].items() if k != "heldout"}
+        click.echo(f"split by title: {split}; held-out titles in {titles_path(out)} (for evaluate --titles)")
     if stats["switches"]:
         click.echo(f"alignment switches: {stats['switches']}")
     click.echo(f"speed: {stats['run']['records_per_second']} records/s")

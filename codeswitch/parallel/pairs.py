@@ -433,4 +433,5 @@ def build_pairs(
         st.split = {
             "by": "title", "train_titles": sum(v == "train" for v in split.values()),
             "heldout_titles": sum(v == "heldout" for v in split.values()), "kept": keep_split or "both",
+            "heldout": sorted(t for t, v in split.items() if v == "heldout"),
         }

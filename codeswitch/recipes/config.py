@@ -128,6 +128,10 @@ def load_recipe(path: Path) -> Recipe:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: recipe file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: a folder, not a recipe file; pass a recipe .yaml") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason}); pass a recipe .yaml") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(doc, dict):

@@ -42,8 +42,14 @@ def test_pairs_with_split_written_with_stats(small_xquad: Path, tmp_path: Path) 
     train = {r.meta["title"] for r in recs if r.meta["split"] == "train"}
     assert len(held) == 2 and len(train) == 4 and held.isdisjoint(train)
     saved = json.loads((tmp_path / "pairs.stats.json").read_text(encoding="utf-8"))
-    assert saved["pairs"]["split"] == {"by": "title", "train_titles": 4, "heldout_titles": 2, "kept": "both"}
+    assert saved["pairs"]["split"] == {"by": "title", "train_titles": 4, "heldout_titles": 2, "kept": "both",
+                                       "heldout": sorted(held)}
     assert saved["config"]["pairs"] == "all"
+    # issue 12: the held-out titles are also written in the form `evaluate --titles` reads
+    from evaluation.lareqa import read_titles
+
+    assert saved["heldout_titles_file"] == "pairs.heldout-titles.txt"
+    assert set(read_titles(tmp_path / "pairs.heldout-titles.txt")) == held
 
 
 def test_codeswitched_cross_pairs_from_alignment_dirs(small_xquad: Path, tmp_path: Path) -> None:
