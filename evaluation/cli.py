@@ -122,24 +122,28 @@ def evaluate_cmd(model: str, model_name: str | None, **kw) -> None:
     click.echo(f"results written to {kw['out']}")
 
 
-@click.command("compare")
+_COMPARE_HELP = f"""Several models on the same datasets -> one table per dataset and metric.
+
+    \b
+    Rows are models, columns languages plus the average and the low-resource average
+    (low-resource set: {" ".join(LOW_RESOURCE)}, marked *); other rows show their
+    difference to --baseline. Per-model results go to OUT/<model>/.
+
+    \b
+    Example:
+      codeswitch compare --model bm25 --model intfloat/multilingual-e5-small \\
+          --dataset xquad-r --data-dir ../shared/data --langs en,de,hi --baseline bm25 --out results/cmp
+    """
+
+
+@click.command("compare", help=_COMPARE_HELP)
 @click.option("--model", "models", multiple=True, required=True, help="repeat: bm25, hub ids, model dirs")
 @click.option("--baseline", default=None, help="the --model value deltas are taken against (default: the first)")
 @click.option("--reuse", is_flag=True, help="reuse OUT/<model>/metrics.json from an earlier compare")
 @_shared_options
 @_validate
 def compare_cmd(models: tuple[str, ...], baseline: str | None, reuse: bool, **kw) -> None:
-    """Several models on the same datasets -> one table per dataset and metric.
-
-    \b
-    Rows are models, columns languages plus the average and the low-resource average
-    (low-resource set: """ + " ".join(LOW_RESOURCE) + """, marked *); other rows show their
-    difference to --baseline. Per-model results go to OUT/<model>/.
-    \b
-    Example:
-      codeswitch compare --model bm25 --model intfloat/multilingual-e5-small \\
-          --dataset xquad-r --data-dir ../shared/data --baseline bm25 --out results/cmp
-    """
+    """Several models on the same datasets -> one table per dataset and metric (help: _COMPARE_HELP)."""
     from evaluation.compare import compare
     from evaluation.evaluate import EvalConfig
 
@@ -159,6 +163,11 @@ def check_scores_cmd(results_dir: Path, expected: Path | None) -> None:
 
     Exits 1 if any reproducible figure is outside its tolerance; published references of models
     that cannot be rerun are listed with status 'reference'.
+
+    \b
+    Example:
+      codeswitch compare --model bm25 --dataset xquad-r --data-dir ../shared/data --out results/cmp
+      codeswitch check-scores results/cmp
     """
     from evaluation.reproduce import DEFAULT_EXPECTED, check, format_rows
 

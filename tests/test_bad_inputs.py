@@ -448,3 +448,17 @@ def test_bad_input(argv, expect, inputs, shared_data, request, monkeypatch, tmp_
     assert _files(inputs) == before, f"left behind: {_files(inputs) - before}\n{output}"
     assert _files(tmp_path) == set(), f"left behind: {_files(tmp_path)}\n{output}"
     assert _scratch() <= scratch, f"left in {tempfile.gettempdir()}: {_scratch() - scratch}"
+
+
+def test_top_level_help_lists_every_command_with_a_description():
+    r = CliRunner().invoke(main, ["--help"])
+    listed = r.output.split("Commands:")[1].strip().splitlines()
+    names = {line.split()[0]: line.split(maxsplit=1)[1:] for line in listed}
+    assert set(names) == {"align", "check-scores", "compare", "evaluate", "generate", "lexicon", "recipe", "train"}
+    assert all(desc for desc in names.values()), listed  # compare had none (issue 12)
+
+
+@pytest.mark.parametrize("command", ["compare", "check-scores", "generate", "align", "train", "evaluate"])
+def test_command_help_has_an_example(command):
+    r = CliRunner().invoke(main, [command, "--help"])
+    assert r.exit_code == 0 and "codeswitch " + command in r.output, r.output

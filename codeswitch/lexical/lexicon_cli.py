@@ -16,7 +16,7 @@ from codeswitch.tokenize import BACKENDS
 
 @click.group("lexicon")
 def lexicon_group() -> None:
-    """Inspect bilingual lexicons."""
+    """Inspect bilingual lexicons (stats); induce one from word alignments (induce)."""
 
 
 def _texts(path: str, lang: str) -> Iterator[str]:

@@ -51,7 +51,8 @@ def _options(f):
     return f
 
 
-def _execute(recipe_file: Path, out: Path, results: Path | None, models, settings, seeds, dry_run: bool) -> None:
+def _execute(recipe_file: Path, out: Path, results: Path | None, models, settings, seeds, dry_run: bool,
+             write_results_too: bool = True) -> None:
     from codeswitch.recipes.config import load_recipe
     from codeswitch.recipes.report import collect_rows, write_results
     from codeswitch.recipes.runner import RecipeRunner, RunFilter, RunSummary
@@ -69,7 +70,7 @@ def _execute(recipe_file: Path, out: Path, results: Path | None, models, setting
     rows = collect_rows(steps, datasets)
     res_dir = results or out / "results"
     header = _header(recipe, rows, datasets)
-    if rows and any(r["status"] in ("ran", "skipped") for r in rows):
+    if write_results_too and rows and any(r["status"] in ("ran", "skipped") for r in rows):
         write_results(rows, res_dir, header, recipe.name, recipe.compare)
         # provenance: the resolved recipe and every step's status, config hash and wall time
         shutil.copyfile(out / "recipe.json", res_dir / "recipe.json")
@@ -109,7 +110,7 @@ def run_cmd(recipe_file, out, results, models, settings, seeds, dry_run) -> None
     output in <output>.step.json; change an option in the YAML and that step and everything
     downstream of it run again.
     """
-    _execute(recipe_file, out, results, models, settings, seeds, dry_run)
+    _execute(recipe_file, out, results, models, settings, seeds, dry_run, write_results_too=not dry_run)
 
 
 @recipe_group.command("report")

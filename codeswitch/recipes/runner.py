@@ -367,10 +367,11 @@ class RecipeRunner:
         return closure
 
     def run(self) -> list[StepResult]:
-        """Run every step (or plan them with ``dry_run``); return the step results."""
-        self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / "recipe.json").write_text(json.dumps(asdict(self.recipe), indent=1, ensure_ascii=False) + "\n",
-                                              encoding="utf-8")
+        """Run every step (or plan them with ``dry_run``, which writes nothing); return the step results."""
+        if not self.dry_run:
+            self.out.mkdir(parents=True, exist_ok=True)
+            (self.out / "recipe.json").write_text(
+                json.dumps(asdict(self.recipe), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         self.run_split()
         self.run_data(self.needed_data())
         self.run_grid()

@@ -186,7 +186,7 @@ def test_filters_and_dry_run(tmp_path, shared_data):
     steps = runner.run()
     assert fake.calls == []
     assert [s.name for s in steps if s.kind == "train"] == ["m/english/seed2"]
-    assert not (tmp_path / "out" / "split").exists()
+    assert not (tmp_path / "out").exists()  # issue 12: a dry run writes nothing, not even recipe.json
 
 
 def test_aggregated_table_mean_std(tmp_path, shared_data):
@@ -225,3 +225,16 @@ def test_shipped_recipes_parse_and_plan(name, tmp_path, shared_data, monkeypatch
     n_trained_settings = sum(1 for s in recipe.settings.values() if s.get("data"))
     assert len(trained) == len(recipe.models) * n_trained_settings * len(recipe.seeds)
     assert {s.status for s in trained} <= {"planned", "unavailable"}
+
+
+def test_cli_dry_run_writes_nothing(tmp_path, shared_data):
+    from click.testing import CliRunner
+
+    from codeswitch.cli import main
+
+    recipe = _recipe(tmp_path, shared_data)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    r = CliRunner().invoke(main, ["recipe", "run", str(recipe), "--out", str(tmp_path / "out"), "--dry-run"])
+    assert r.exit_code == 0, r.output
+    assert "[plan]" in r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # issue 12: no OUT/recipe.json, no results
