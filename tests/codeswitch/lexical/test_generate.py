@@ -202,3 +202,75 @@ def test_help_lists_commands_and_no_torch():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
     r = _run(["generate", "--help"])
     assert r.exit_code == 0 and "--lexicon" in r.output and "--ratio" in r.output
+
+
+COL = ("--column", "query=question")
+
+
+def _stable(stats_file):
+    """The stats without the wall-clock timing fields (the only ones allowed to vary)."""
+    stats = json.loads(stats_file.read_text(encoding="utf-8"))
+    for key in ("seconds", "tokens_per_second"):
+        stats["run"].pop(key)
+    return json.dumps(stats, indent=2, ensure_ascii=False)
+
+
+def test_stats_bytes_do_not_depend_on_the_folder(tmp_path, data, monkeypatch):
+    # issue 12: the stats stored absolute paths and the pid
+    for name in ("a", "b"):
+        d = tmp_path / name / "deeper" if name == "b" else tmp_path / name
+        d.mkdir(parents=True)
+        (d / "pairs.jsonl").write_bytes(data["pairs"].read_bytes())
+        (d / "en-de.txt").write_text("house Haus\nthe die\nwater Wasser\n", encoding="utf-8")
+        monkeypatch.chdir(d)
+        r = _run(["generate", "pairs.jsonl", "--lexicon", "en-de.txt", "--out", "o.jsonl", "-q", *COL])
+        assert r.exit_code == 0, r.output
+        # absolute paths give the same stats too
+        r = _run(["generate", d / "pairs.jsonl", "--lexicon", d / "en-de.txt", "--out", d / "abs.jsonl", "-q", *COL])
+        assert r.exit_code == 0, r.output
+    a, b = tmp_path / "a", tmp_path / "b" / "deeper"
+    assert _stable(a / "o.stats.json") == _stable(b / "o.stats.json")
+    assert _stable(a / "abs.stats.json") == _stable(b / "abs.stats.json")
+    text = (a / "abs.stats.json").read_text(encoding="utf-8")
+    assert str(tmp_path) not in text and '"pid"' not in text
+    inputs = json.loads(text)["inputs"]
+    assert inputs == [{"input": "pairs.jsonl", "bytes": data["pairs"].stat().st_size,
+                       "sha256": inputs[0]["sha256"]}]
+
+
+def test_workers_are_capped_and_zero_means_one_per_cpu(tmp_path, data, monkeypatch):
+    import codeswitch.options as options
+
+    monkeypatch.setattr(options, "usable_cpus", lambda: 8)  # the 607 pairs make 3 chunks of 256
+    out = tmp_path / "w.jsonl"
+    r = _run(["generate", data["pairs"], *COL, "--lexicon", data["de"], "--out", out, "-q", "--workers", "1000"])
+    assert r.exit_code == 0, r.output
+    assert "with 3 worker(s) (asked 1000; capped at 8 usable CPU(s) and 3 input chunk(s))" in r.output
+    run = json.loads((tmp_path / "w.stats.json").read_text())["run"]
+    assert run["workers"] == 3 and run["workers_requested"] == 1000
+    r = _run(["generate", data["pairs"], *COL, "--lexicon", data["de"], "--out", out, "-q", "--workers", "0",
+              "--overwrite"])
+    assert "with 3 worker(s) (asked one per CPU; capped at 3 input chunk(s))" in r.output, r.output
+    assert options.cap_workers(0) == (8, []) and options.cap_workers(64, 10) == (8, ["8 usable CPU(s)"])
+    assert options.cap_workers(3, 1) == (1, ["1 input chunk(s)"])
+
+
+def test_empty_pairs_are_skipped_and_counted(tmp_path):
+    rows = [{"id": "a", "query": "red house", "passage": "the red house"}, {"id": "b", "query": " ", "passage": "x"},
+            {"id": "c", "query": "red", "passage": ""}]
+    (tmp_path / "p.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (tmp_path / "en-de.txt").write_text("house Haus\n", encoding="utf-8")
+    r = _run(["generate", tmp_path / "p.jsonl", "--lexicon", tmp_path / "en-de.txt", "--out", tmp_path / "o.jsonl",
+              "-q"])
+    assert r.exit_code == 0, r.output
+    assert "warning: skipped 2 pair(s) with an empty query or passage" in r.output
+    stats = json.loads((tmp_path / "o.stats.json").read_text())
+    assert stats["records"] == 1 and stats["skipped"] == {"empty_query_or_passage": 2}
+
+
+def test_lexicon_stats_count_identity_entries(tmp_path):
+    (tmp_path / "en-de.txt").write_text("California California\nhouse Haus\nhouse house\nParis paris\n",
+                                        encoding="utf-8")
+    r = _run(["lexicon", "stats", tmp_path / "en-de.txt", "--json"])
+    stats = json.loads(r.output)
+    assert stats["identity_pairs"] == 3 and stats["identity_first_entries"] == 2

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from codeswitch.errors import CodeswitchError
-from codeswitch.parallel.align import AlignConfig, format_pharaoh, parse_pharaoh, symmetrize
+from codeswitch.parallel.align import AlignConfig, eflomal_align, format_pharaoh, parse_pharaoh, symmetrize
 from codeswitch.parallel.bitext import (
     ALIGN_FILES,
     TextPair,
@@ -269,3 +270,43 @@ def test_sigterm_keeps_checkpoints_and_no_partial_output(shared_data: Path, tmp_
     assert done.returncode == 0, done.stderr
     assert f"{saved} chunks reused" in done.stdout and not ckpt.exists()
     assert len((tmp_path / "al" / "grow-diag-final-and.align").read_text().splitlines()) == 600
+
+
+def test_eflomal_files_stay_out_of_the_system_temp_folder(tmp_path: Path, monkeypatch) -> None:
+    # issue 12: eflomal.Aligner.align() put its inputs in /tmp via NamedTemporaryFile; a kill -9 left them there
+    import tempfile
+
+    from codeswitch import atomic
+
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    dead = subprocess_dead_pid()
+    (system_tmp / f"codeswitch-eflomal-{dead}@{atomic._HOST}-x").mkdir()  # a killed run's folder
+    en = _write(tmp_path / "c.en", ["the house is small .", "the book is big ."])
+    de = _write(tmp_path / "c.de", ["das Haus ist klein .", "das Buch ist groß ."])
+    seen: list[str] = []
+    real = atomic.make_scratch
+
+    def spy(kind, parent=None):
+        path = real(kind, parent)
+        seen.append(str(path))
+        return path
+
+    monkeypatch.setattr(atomic, "make_scratch", spy)
+    r = CliRunner().invoke(align, [str(en), str(de), "--out", str(tmp_path / "al"), "--no-progress",
+                                   "--rel-iterations", "0.2", "--prior-sentences", "1"])
+    assert r.exit_code == 0, r.output
+    assert seen and all(s.startswith(str(tmp_path / "al.checkpoints")) for s in seen)  # beside the run
+    assert os.listdir(system_tmp) == [f"codeswitch-eflomal-{dead}@{atomic._HOST}-x"]  # nothing new there
+    eflomal_align(["a b", "c d"], ["x y", "z w"], AlignConfig(rel_iterations=0.2))  # no work_dir: system temp
+    assert os.listdir(system_tmp) == []  # ... and the stale folder of the dead run is swept
+
+
+def subprocess_dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid

@@ -1,0 +1,107 @@
+"""Atomic outputs and the debris of killed runs (issue 12)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from codeswitch import atomic
+from codeswitch.atomic import atomic_path, make_scratch, owner_tag
+from codeswitch.errors import ConfigError
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    assert not atomic.pid_alive(proc.pid)
+    return proc.pid
+
+
+def test_temporary_names_carry_pid_and_host(tmp_path):
+    with atomic_path(tmp_path / "o.jsonl") as tmp:
+        assert tmp.name == f".o.jsonl.tmp-{os.getpid()}@{atomic._HOST}"
+        tmp.write_text("x")
+    assert (tmp_path / "o.jsonl").read_text() == "x"
+
+
+def test_debris_of_dead_runs_is_removed_and_live_or_foreign_kept(tmp_path):
+    dead = _dead_pid()
+    (tmp_path / f".o.jsonl.tmp-{dead}@{atomic._HOST}").write_text("210 MB of a killed run")
+    (tmp_path / f".o.jsonl.tmp-{dead}@{atomic._HOST}.parquet").write_text("its helper")
+    (tmp_path / f".o.jsonl.tmp-{dead}@{atomic._HOST}").with_name(f".al.tmp-{dead}@{atomic._HOST}").mkdir()
+    live = tmp_path / f".o.jsonl.tmp-1@{atomic._HOST}"  # pid 1 is alive: another run may be writing
+    live.write_text("")
+    foreign = tmp_path / f".o.jsonl.tmp-{dead}@otherhost"  # a shared file system: not ours to judge
+    foreign.write_text("")
+    with atomic_path(tmp_path / "o.jsonl") as tmp:
+        tmp.write_text("new")
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(["o.jsonl", live.name, foreign.name, f".al.tmp-{dead}@{atomic._HOST}"])
+    with atomic_path(tmp_path / "al") as tmp:
+        tmp.mkdir()
+    assert f".al.tmp-{dead}@{atomic._HOST}" not in os.listdir(tmp_path)
+
+
+def test_stale_scratch_folders_are_removed(tmp_path):
+    dead = _dead_pid()
+    stale = tmp_path / f"codeswitch-eflomal-{dead}@{atomic._HOST}-abc"
+    stale.mkdir()
+    (stale / "src").write_text("eflomal input")
+    mine = make_scratch("eflomal", tmp_path)
+    assert mine.name.startswith(f"codeswitch-eflomal-{owner_tag()}-")
+    assert sorted(os.listdir(tmp_path)) == [mine.name]
+
+
+def test_unwritable_output_is_a_one_line_config_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"cannot write .*o\.jsonl \(Permission denied\)"):
+        with atomic_path(tmp_path / "o.jsonl") as tmp:
+            raise PermissionError(13, "Permission denied", str(tmp))
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_folder(tmp_path):  # pragma: no cover - CI runs as root here; users do not
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    with pytest.raises(ConfigError, match="not writable"):
+        atomic.check_output(ro / "o.jsonl", False)
+
+
+def test_kill_9_then_rerun_leaves_no_debris(tmp_path):
+    """generate killed with -9 (or by the OOM killer) mid-write; the next run removes its temporary."""
+    import json
+    import signal
+    import time
+
+    from tests.conftest import REPO
+
+    with open(tmp_path / "pairs.jsonl", "w", encoding="utf-8") as fh:
+        for i in range(60000):
+            fh.write(json.dumps({"id": f"q{i}", "query": "red house", "passage": "the red house is big " * 5}) + "\n")
+    (tmp_path / "en-de.txt").write_text("house Haus\nred rot\n", encoding="utf-8")
+    args = ["generate", "pairs.jsonl", "--lexicon", str(tmp_path / "en-de.txt"), "--out", "o.jsonl", "-q",
+            "--workers", "2"]
+    code = "import sys; from codeswitch.cli import main; main(sys.argv[1:])"
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        temps = [p for p in tmp_path.iterdir() if p.name.startswith(".o.jsonl.tmp-") and p.stat().st_size > 0]
+        if temps:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert temps, "generate finished before it could be killed"
+    time.sleep(0.5)  # PR_SET_PDEATHSIG: the workers die with the parent
+    from tests.test_cli_signals import _leftover_processes
+
+    assert _leftover_processes(str(tmp_path)) == []  # no orphaned worker
+    rerun = subprocess.run([sys.executable, "-c", code, *args], cwd=tmp_path, capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["en-de.txt", "o.jsonl", "o.stats.json", "pairs.jsonl"]
