@@ -20,6 +20,7 @@ first unfinished chunk (``codeswitch align --resume``) and input that changed is
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import math
@@ -315,18 +316,57 @@ class AlignCheckpoint:
         self._write(f"chunk-{index:07d}.links", self._key("chunk", lines), body)
 
 
+@contextlib.contextmanager
+def ticking(bar, every: float = 0.5) -> Iterator[None]:
+    """Refresh ``bar`` from a background thread while the block runs (one long call, e.g. eflomal training
+    priors, would otherwise leave a frozen bar); a no-op without a bar."""
+    if bar is None:
+        yield
+        return
+    import threading
+
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(every):
+            bar.refresh()
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def align_corpus(
     pairs: Iterable[tuple[str, str]], config: AlignConfig, progress: bool = False,
-    checkpoint: AlignCheckpoint | None = None,
+    checkpoint: AlignCheckpoint | None = None, total: int | None = None, desc: str = "align",
 ) -> Iterator[tuple[list[Link], list[Link]]]:
     """Stream ``(forward, reverse)`` links for each ``(src_line, tgt_line)`` of eflomal token lines.
 
     The first ``config.prior_sentences`` pairs train priors once; then chunks of
     ``config.chunk_size`` pairs are aligned with those priors, ``config.workers`` at a time,
     and yielded in input order. With ``checkpoint``, priors and chunks already on disk for the
-    same input are reused and every newly aligned chunk is saved there.
+    same input are reused and every newly aligned chunk is saved there. With ``progress`` a bar
+    (``total`` pairs when known) runs from the start: its clock ticks through the priors pass,
+    whose state it names, and it is closed however the run ends.
     """
     work_dir = checkpoint.directory if checkpoint is not None else None  # eflomal's files stay beside the run
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit=" pairs", desc=desc)
+    try:
+        yield from _align_chunks(pairs, config, checkpoint, work_dir, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _align_chunks(pairs, config: AlignConfig, checkpoint, work_dir, bar) -> Iterator[tuple[list[Link], list[Link]]]:
     it = iter(pairs)
     head = list(itertools.islice(it, config.prior_sentences)) if config.prior_sentences > 0 else []
     priors = None
@@ -334,7 +374,12 @@ def align_corpus(
         def train() -> list[str]:
             return train_priors([s for s, _ in head], [t for _, t in head], config, work_dir)
 
-        priors = checkpoint.priors(head, train) if checkpoint else train()
+        if bar is not None:
+            bar.set_postfix_str(f"training priors on {len(head)} pairs")
+        with ticking(bar):
+            priors = checkpoint.priors(head, train) if checkpoint else train()
+        if bar is not None:
+            bar.set_postfix_str("")
     stream = itertools.chain(head, it)
     chunks = iter(lambda: list(itertools.islice(stream, config.chunk_size)), [])
 
@@ -344,11 +389,6 @@ def align_corpus(
             checkpoint.save_chunk(index, chunk, links)
         return links
 
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(unit="pairs", desc="align")
     with ThreadPoolExecutor(max_workers=config.workers) as pool:
         pending: list[tuple[int, Future]] = []
         try:
@@ -361,21 +401,27 @@ def align_corpus(
                 else:
                     pending.append((len(chunk), pool.submit(work, index, chunk)))
                 while len(pending) > config.workers:
-                    yield from _drain(pending.pop(0), bar)
+                    with ticking(bar):  # eflomal runs in other threads; keep the clock moving meanwhile
+                        ready = _wait(pending[0][1])
+                    yield from _drain(pending.pop(0), bar, ready)
             while pending:
-                yield from _drain(pending.pop(0), bar)
+                with ticking(bar):
+                    ready = _wait(pending[0][1])
+                yield from _drain(pending.pop(0), bar, ready)
         except BaseException:
             # interrupted or failed: start no queued chunk; the ones already running finish (and are saved)
             for _, fut in pending:
                 fut.cancel()
             raise
-    if bar is not None:
-        bar.close()
 
 
-def _drain(entry, bar) -> Iterator[tuple[list[Link], list[Link]]]:
-    n, fut = entry
-    fwd, rev = fut.result()
+def _wait(fut: Future):
+    return fut.result()
+
+
+def _drain(entry, bar, links) -> Iterator[tuple[list[Link], list[Link]]]:
+    n, _ = entry
+    fwd, rev = links
     if bar is not None:
         bar.update(n)
     yield from zip(fwd, rev, strict=True)

@@ -198,7 +198,11 @@ class AlignmentIndex:
 
 
 def needed_directions(langs: Sequence[str], targets: Sequence[str]) -> list[tuple[str, str]]:
-    """Language directions to align so every text in ``langs`` can switch into ``targets``."""
+    """Language directions to align so every text in ``langs`` can switch into ``targets``.
+
+    ``langs`` are the languages of the texts that are switched (the pair languages), not every
+    language read: a target language's texts are read only to align against.
+    """
     return [(s, t) for s in langs for t in targets if s != t]
 
 
@@ -255,14 +259,16 @@ def _targets(item, index, lang, langs, src, get) -> list[tuple[Target, AlignedPa
 
 
 def build_alignment_index(
-    items: Sequence[ParallelItem], directions: Sequence[tuple[str, str]], config, method: str | None = None
+    items: Sequence[ParallelItem], directions: Sequence[tuple[str, str]], config, method: str | None = None,
+    progress: bool = False,
 ) -> AlignmentIndex:
-    """Align questions and paragraphs of ``items`` for each ``(src, tgt)`` direction (eflomal or simalign)."""
+    """Align questions and paragraphs of ``items`` for each ``(src, tgt)`` direction (eflomal or simalign);
+    with ``progress`` one bar per direction."""
     from codeswitch.parallel.bitext import align_items
 
     index = AlignmentIndex()
     for s, t in directions:
-        for ap in align_items(items, s, t, config, method).values():
+        for ap in align_items(items, s, t, config, method, progress).values():
             index.add(ap)
     return index
 

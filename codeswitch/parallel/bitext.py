@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -109,7 +109,7 @@ def tokenize_pairs(
 
 def align_pairs(
     pairs: Iterable[TextPair], config: AlignConfig, progress: bool = False, source: str = "<input>",
-    checkpoint: AlignCheckpoint | None = None,
+    checkpoint: AlignCheckpoint | None = None, desc: str = "align",
 ) -> Iterator[tuple[TextPair, list[Token], list[Token], list[Link], list[Link]]]:
     """Tokenize and align; yields ``(pair, src_tokens, tgt_tokens, forward, reverse)`` in input order.
 
@@ -132,18 +132,21 @@ def align_pairs(
             pending.append(entry)
             yield eflomal_line(entry[1]), eflomal_line(entry[2])
 
-    for fwd, rev in align_corpus(lines(), config, progress=progress, checkpoint=checkpoint):
+    total = len(pairs) if isinstance(pairs, Sized) else None
+    for fwd, rev in align_corpus(lines(), config, progress=progress, checkpoint=checkpoint, total=total, desc=desc):
         p, s, t = pending.popleft()
         yield p, s, t, fwd, rev
 
 
 def align_items(
-    items: Sequence[ParallelItem], src_lang: str, tgt_lang: str, config: AlignConfig, method: str | None = None
+    items: Sequence[ParallelItem], src_lang: str, tgt_lang: str, config: AlignConfig, method: str | None = None,
+    progress: bool = False,
 ) -> dict[str, AlignedPair]:
     """Align the questions and paragraphs of ``items`` between two languages; keyed by unit id."""
     method = method or config.symmetrize
     out = {}
-    for p, s, t, fwd, rev in align_pairs(units_from_items(items, src_lang, tgt_lang), config):
+    units = list(units_from_items(items, src_lang, tgt_lang))
+    for p, s, t, fwd, rev in align_pairs(units, config, progress, desc=f"align {src_lang}-{tgt_lang}"):
         out[p.id] = AlignedPair(p, tuple(s), tuple(t), tuple(symmetrize(fwd, rev, method)))
     return out
 

@@ -104,9 +104,11 @@ def pair_records(config: PairConfig, stats: PairStats, progress: bool = False) -
     if config.alignments:
         index = index_from_dirs(config.alignments)
     else:
-        langs = sorted({lg for it in items for lg in it.texts})
+        # align only what the records switch: from their languages (--pair-langs, else all) into the targets
+        langs = sorted(set(config.langs) if config.langs else {lg for it in items for lg in it.texts})
         index = build_alignment_index(items, needed_directions(langs, targets),
-                                      AlignConfig(rel_iterations=config.rel_iterations, workers=config.workers))
+                                      AlignConfig(rel_iterations=config.rel_iterations, workers=config.workers),
+                                      progress=progress)
     by_id = {it.pair_id: it for it in items}
     for ex in records:
         yield codeswitch_example(ex, by_id[ex.pair_id], index, sw_cfg, config.passage)
@@ -123,10 +125,17 @@ def generate_pairs(config: PairConfig, overwrite: bool = False, progress: bool =
     switches: Counter[str] = Counter()
     t0 = time.perf_counter()
 
+    from tqdm import tqdm
+
+    bars: list = []  # the records bar starts with the first record, after any alignment bars
+
     def counted() -> Iterator[Example]:
         for ex in pair_records(config, stats, progress):
+            if not bars:
+                bars.append(tqdm(unit=" records", desc="pairs", disable=not progress, unit_scale=True))
             kinds[ex.kind] += 1
             switches.update(f"{s.side}:{s.lang}" for s in ex.switches)
+            bars[0].update()
             yield ex
         if not kinds:
             raise DataFormatError(
@@ -135,7 +144,11 @@ def generate_pairs(config: PairConfig, overwrite: bool = False, progress: bool =
                 + "; cross pairs need two languages of the same items, mono pairs at least one"
             )
 
-    n = write_examples(counted(), out, config.fmt)
+    try:
+        n = write_examples(counted(), out, config.fmt)
+    finally:
+        for bar in bars:
+            bar.close()
     secs = time.perf_counter() - t0
     result = {
         "config": {**asdict(config), "inputs": [_name(s) for s in config.inputs], "out": out.name},

@@ -310,3 +310,13 @@ def subprocess_dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     return proc.pid
+
+
+def test_align_progress_moves_through_the_priors_pass(tmp_path: Path) -> None:
+    # issue 12: the bar showed "0pairs [00:00]" through the priors pass and no total
+    en = _write(tmp_path / "c.en", ["the house is small .", "the book is big .", "a small house"])
+    de = _write(tmp_path / "c.de", ["das Haus ist klein .", "das Buch ist groß .", "ein kleines Haus"])
+    r = CliRunner().invoke(align, [str(en), str(de), "--out", str(tmp_path / "al"), "--rel-iterations", "0.2",
+                                   "--prior-sentences", "2", "--chunk-size", "1"])
+    assert r.exit_code == 0, r.output
+    assert "training priors on 2 pairs" in r.output and "3/3" in r.output

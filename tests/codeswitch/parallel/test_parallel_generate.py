@@ -90,3 +90,23 @@ def test_refuses_existing_output_and_bad_split(small_xquad: Path, tmp_path: Path
         generate_pairs(PairConfig(_inputs(small_xquad), str(out), split_by="title", held_out=6.0), overwrite=True,
                        progress=False)
     assert out.read_text(encoding="utf-8") == "keep me\n"  # nothing half-written
+
+
+def test_align_switch_aligns_only_the_directions_the_records_use(small_xquad: Path, tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    # issue 12: with --pair-langs en,de --align-switch de,es the run also aligned es->de, never used
+    import codeswitch.parallel.align_switch as align_switch
+    from codeswitch.parallel.pair_generate import pair_records
+    from codeswitch.parallel.pairs import PairStats
+
+    asked: list = []
+
+    def fake_index(items, directions, config, method=None, progress=False):
+        asked.extend(directions)
+        return align_switch.AlignmentIndex()
+
+    monkeypatch.setattr(align_switch, "build_alignment_index", fake_index)
+    config = PairConfig(_inputs(small_xquad), str(tmp_path / "o.jsonl"), pairs="cross", langs=("en", "de"),
+                        align_switch=("de", "es"))
+    list(pair_records(config, PairStats()))
+    assert sorted(asked) == [("de", "es"), ("en", "de"), ("en", "es")]
