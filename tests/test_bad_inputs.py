@@ -462,3 +462,17 @@ def test_top_level_help_lists_every_command_with_a_description():
 def test_command_help_has_an_example(command):
     r = CliRunner().invoke(main, [command, "--help"])
     assert r.exit_code == 0 and "codeswitch " + command in r.output, r.output
+
+
+def test_error_line_is_not_glued_to_a_progress_bar(tmp_path):
+    # issue 12: "Error:" was printed at the end of the bar's line, followed by a stale copy of the bar
+    rows = [dict(GOOD_ROW, id=f"r{i}") for i in range(700)]
+    (tmp_path / "p.jsonl").write_text(_jsonl(*rows) + "{broken\n", encoding="utf-8")
+    (tmp_path / "en-de.txt").write_text("house Haus\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["generate", str(tmp_path / "p.jsonl"), "--lexicon", str(tmp_path / "en-de.txt"),
+                                  "--out", str(tmp_path / "o.jsonl")])  # progress bar on
+    assert r.exit_code == 1
+    assert "generate" in r.output  # the bar was shown
+    lines = [x for x in r.output.replace("\r", "\n").splitlines() if x.strip()]
+    assert lines[-1].startswith("Error: ") and "p.jsonl:701" in lines[-1], r.output
+    assert sum("Error:" in x for x in lines) == 1
