@@ -243,14 +243,17 @@ def generate(config: GenerateConfig, overwrite: bool = False, progress: bool = T
                     tokens += ntok
                     bar.update(sum(n for key, n in counts.items() if key[0] == "records") // per_pair)
                     bar.set_postfix_str(f"{tokens / max(bar.format_dict['elapsed'], 1e-9):,.0f} tok/s", refresh=False)
+                if not any(key[0] == "records" for key in totals):
+                    raise DataFormatError(
+                        f"no query-passage pairs in {', '.join(config.inputs)} ({run['skipped_empty']} skipped for "
+                        "an empty query or passage); SQuAD files need data[].paragraphs[].qas with answerable "
+                        "questions, tables need query and passage columns (see --column)"
+                    )
+            except BaseException:
+                _abort(writer)  # its files go now, before the temporary is removed, not later at garbage collection
+                raise
             finally:
                 results.close()  # stops the worker pool now, also on an error or an interrupt
-            if not any(key[0] == "records" for key in totals):
-                raise DataFormatError(
-                    f"no query-passage pairs in {', '.join(config.inputs)} ({run['skipped_empty']} skipped for an "
-                    "empty query or passage); SQuAD files need data[].paragraphs[].qas with answerable questions, "
-                    "tables need query and passage columns (see --column)"
-                )
             writer.close()
             bar.close()
             stats = _stats(config, lexicons, totals, time.perf_counter() - started, tokens, run)
@@ -277,6 +280,17 @@ def _checked_rows(rows: Iterable[Row], run: dict) -> Iterator[Row]:
         yield row
 
 
+class _Abort(Exception):
+    """Thrown into a writer: stop and remove what was written (nothing is finished)."""
+
+
+def _abort(writer) -> None:
+    try:
+        writer.throw(_Abort())
+    except (_Abort, StopIteration):
+        pass
+
+
 def _writer(fmt: str, tmp: Path):
     """A generator-based sink: ``send(jsonl_text)`` per chunk, ``close()`` to finish."""
 
@@ -299,6 +313,11 @@ def _writer(fmt: str, tmp: Path):
                 table = pa.Table.from_pylist(rows, schema=_schema())
                 writer = writer or pq.ParquetWriter(target, table.schema)
                 writer.write_table(table)
+        except _Abort:
+            if writer is not None:
+                writer.close()
+            target.unlink(missing_ok=True)
+            raise
         except GeneratorExit:
             if writer is None:
                 pq.write_table(pa.Table.from_pylist([], schema=_schema()), target)
@@ -314,6 +333,10 @@ def _writer(fmt: str, tmp: Path):
         try:
             while True:
                 inner.send((yield))
+        except _Abort:
+            _abort(inner)
+            pq_path.unlink(missing_ok=True)
+            raise
         except GeneratorExit:
             inner.close()
             try:
