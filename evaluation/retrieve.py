@@ -1,6 +1,7 @@
 """Models behind ``codeswitch evaluate``: BM25 and dense encoders, as LAReQA scorers and corpus retrievers.
 
-Both rank with trec_eval's rule (score descending, docid descending). Dense passages of MIRACL and
+Both rank with trec_eval's rule (score descending, docid descending); BM25 corpus runs hold only the
+documents that match the query (Lucene's behaviour), never zero-score padding. Dense passages of MIRACL and
 Mr.TyDi are embedded as ``title + " " + text`` (MIRACL's convention); BM25 indexes the same string.
 """
 
@@ -31,6 +32,17 @@ def top_k(scores: np.ndarray, docids: np.ndarray, order_key: np.ndarray, k: int)
         cand = np.arange(len(scores))
     order = cand[np.lexsort((-order_key[cand], -scores[cand]))][:k]
     return [(docids[i], float(scores[i])) for i in order]
+
+
+def matching_top_k(scores: np.ndarray, docids: np.ndarray, order_key: np.ndarray, k: int) -> dict[str, float]:
+    """Top ``k`` of the documents that match the query (BM25 score > 0), as Lucene returns them.
+
+    A Lucene-BM25 term weight is always positive, so score 0 means "no query term in the document";
+    such documents are left out rather than padded in docid order (a query with no word token, or
+    none found in the corpus, gets an empty run and scores 0 under ``trec_eval -c``).
+    """
+    hit = np.flatnonzero(scores > 0)
+    return dict(top_k(scores[hit], docids[hit], order_key[hit], k))
 
 
 def _order_key(docids: list[str]) -> np.ndarray:
@@ -82,7 +94,7 @@ class BM25Model:
         docids, texts = load_corpus(task)
         index = BM25Index(texts, [task.lang] * len(texts), self.config)
         ids, okey = np.array(docids, dtype=object), _order_key(docids)
-        return {qid: dict(top_k(index.scores(q, task.lang), ids, okey, k))
+        return {qid: matching_top_k(index.scores(q, task.lang), ids, okey, k)
                 for qid, q in tqdm(task.topics.items(), desc=f"{task.dataset_id} BM25", unit=" q")}
 
 
