@@ -33,8 +33,9 @@ def _shared_options(f):
         click.option("--out", type=click.Path(path_type=Path), required=True, help="results directory"),
         click.option("--overwrite", is_flag=True, help="replace an existing results directory"),
         click.option("--depth", default=1000, show_default=True, help="hits retrieved per MIRACL/Mr.TyDi query"),
-        click.option("--run-depth", default=100, show_default=True,
-                     help="hits written per question in LAReQA runs (metrics always use the full ranking)"),
+        click.option("--run-depth", type=click.IntRange(min=1), default=100, show_default=True,
+                     help="LAReQA runs: at least this many hits per question, and always down to its last relevant "
+                          "candidate, so every reported metric can be recomputed from the run files"),
         click.option("--settings", multiple=True, type=click.Choice(["mono", "cross", "multi"]),
                      default=("mono", "cross", "multi"), show_default=True, help="LAReQA settings"),
         click.option("--cross-runs", is_flag=True, help="also write the runs of all cross-lingual LAReQA pairs"),

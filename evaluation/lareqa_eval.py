@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from codeswitch.errors import ConfigError
 from evaluation.bias import macro_rank_distance, rank_distance
 from evaluation.lareqa import LareqaPool, Question
 from evaluation.metrics import metrics_from_ranks, relevant_ranks
@@ -58,10 +59,11 @@ def _ranks(scores: np.ndarray, okey: np.ndarray, rel: np.ndarray, block: int = 3
 
 
 def _write_run(fh, qs: list[Question], scores: np.ndarray, ids: np.ndarray, okey: np.ndarray, depth: int,
-               tag: str) -> None:
+               tag: str, last_relevant: np.ndarray) -> None:
+    """Each question's ranking down to ``max(depth, rank of its last relevant candidate)``."""
     for qi, q in enumerate(qs):
         s = scores[qi]
-        order = np.lexsort((-okey, -s))[:depth]
+        order = np.lexsort((-okey, -s))[:max(depth, int(last_relevant[qi]))]
         fh.writelines(f"{q.qid} Q0 {ids[j]} {r} {format_score(s[j])} {tag}\n" for r, j in enumerate(order, 1))
 
 
@@ -70,9 +72,13 @@ def evaluate_pool(pool: LareqaPool, scorer: Scorer, settings: tuple[str, ...] = 
                   cross_runs: bool = False, tag: str = "codeswitch") -> LareqaResult:
     """Run the LAReQA settings over ``pool`` with ``scorer``; optionally write TREC runs and qrels.
 
-    Runs go to ``run_dir/<setting>.<qlang>[-<clang>].trec`` (top ``depth`` per question; cross
-    runs only with ``cross_runs``), qrels to ``run_dir/<setting>.<qlang>[-<clang>].qrels``.
+    Runs go to ``run_dir/<setting>.<qlang>[-<clang>].trec`` (cross runs only with ``cross_runs``),
+    qrels to ``run_dir/<setting>.<qlang>[-<clang>].qrels``. A question's run holds at least its top
+    ``depth`` candidates and always reaches its last relevant candidate, so mAP, R@k and the rank
+    distance recomputed from the files (trec_eval / pytrec_eval) equal the reported ones exactly.
     """
+    if depth < 1:
+        raise ConfigError(f"run depth {depth}: expected a positive number of hits per question (e.g. 100)")
     result = LareqaResult()
     ids_all = np.array(pool.cand_ids, dtype=object)
     okey_all = _order_key(pool.cand_ids)
@@ -115,7 +121,7 @@ def evaluate_pool(pool: LareqaPool, scorer: Scorer, settings: tuple[str, ...] = 
         if run_dir is not None and (setting != "cross" or cross_runs):
             run_dir.mkdir(parents=True, exist_ok=True)
             with open(run_dir / f"{setting}.{key}.trec", "w", encoding="utf-8") as fh:
-                _write_run(fh, qs, scores, ids_all[cand], okey, depth, tag)
+                _write_run(fh, qs, scores, ids_all[cand], okey, depth, tag, ranks.max(axis=1))
             write_qrels({q.qid: {pool.cand_ids[j]: 1 for j in pool.relevant(q, cl)} for q in qs},
                         run_dir / f"{setting}.{key}.qrels")
     for setting, table in result.per_lang.items():

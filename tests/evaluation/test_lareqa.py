@@ -78,3 +78,39 @@ def test_lareqa_bad_files(tmp_path):
     (tmp_path / "en.json").write_text("{not json")
     with pytest.raises(DataFormatError, match="not valid UTF-8 JSON"):
         load_pool("mlqa-r", tmp_path, ("en",))
+
+
+def test_shallow_runs_still_reproduce_every_metric(shared_data, tmp_path):
+    # depth 1: before, the run files were cut at depth and AP / rank distance could not be recomputed
+    pool = _slice(resolve("xquad-r", shared_data, langs=("en", "de", "zh")).pool, 6)
+    res = evaluate_pool(pool, DenseModel(KeywordEncoder()).lareqa_scorer(pool), ("multi",), run_dir=tmp_path,
+                        depth=1)
+    for key in ("en", "zh"):
+        qrels = read_qrels(tmp_path / f"multi.{key}.qrels")
+        run = read_run(tmp_path / f"multi.{key}.trec")
+        assert max(len(docs) for docs in run.values()) > 1  # deeper than --run-depth where needed
+        ref = pytrec_eval.RelevanceEvaluator(qrels, {"map", "recall.10"}).evaluate(run)
+        ours = res.per_lang["multi"][key]
+        assert ours["map"] == pytest.approx(np.mean([ref[q]["map"] for q in qrels]), abs=1e-12)
+        assert ours["recall@10"] == pytest.approx(np.mean([ref[q]["recall_10"] for q in qrels]), abs=1e-12)
+        dists = []
+        for q, rel in qrels.items():
+            order = [d for d, _ in ranked(run[q])]
+            r = [order.index(d) + 1 for d in rel]
+            dists.append(max(r) - min(r))
+        assert ours["rank_distance"] == pytest.approx(np.mean(dists))
+
+
+def test_run_depth_must_be_positive(tmp_path):
+    from click.testing import CliRunner
+
+    from codeswitch.cli import main
+    from codeswitch.errors import ConfigError
+
+    r = CliRunner().invoke(main, ["evaluate", "--model", "bm25", "--dataset", "xquad-r", "--data-dir", str(tmp_path),
+                                  "--run-depth", "-5", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "'--run-depth': -5 is not in the range x>=1" in r.output
+    lareqa_file(tmp_path / "en.json", "en", [(["Paris is in France."], [("a", "where is paris", 0)])])
+    pool = resolve("mlqa-r", tmp_path, langs=("en",)).pool
+    with pytest.raises(ConfigError, match="run depth -5: expected a positive number"):
+        evaluate_pool(pool, BM25Model().lareqa_scorer(pool), ("mono",), run_dir=tmp_path / "r", depth=-5)
