@@ -7,7 +7,12 @@ Mr.TyDi are embedded as ``title + " " + text`` (MIRACL's convention); BM25 index
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
+import sys
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -51,23 +56,76 @@ def _order_key(docids: list[str]) -> np.ndarray:
     return key
 
 
-def load_corpus(task: RetrievalTask) -> tuple[list[str], list[str]]:
-    """Docids and ``title + " " + text`` of a task's corpus; error if qrels name missing documents."""
-    docids, texts, seen = [], [], set()
+def _docid_hashes(docids: list[str]) -> np.ndarray:
+    return np.array([int.from_bytes(hashlib.blake2b(d.encode(), digest_size=8).digest(), "little")
+                     for d in docids], dtype=np.uint64)
+
+
+def iter_corpus_shards(task: RetrievalTask, shard_size: int) -> Iterator[tuple[list[str], list[str]]]:
+    """Stream a task's corpus as ``(docids, texts)`` shards of at most ``shard_size`` passages.
+
+    Texts are ``title + " " + text``. Only one shard of texts is ever held; what is kept across
+    shards is an 8-byte hash per docid (to find a docid that appears twice) and the relevant docids
+    of the qrels (to raise, after the last shard, if the corpus lacks some of them).
+    """
+    needed = {d for judged in task.qrels.values() for d, g in judged.items() if g >= 1}
+    found: set[str] = set()
+    seen = np.zeros(0, dtype=np.uint64)  # sorted hashes of the docids of earlier shards
+
+    def check(docids: list[str]) -> np.ndarray:
+        h = _docid_hashes(docids)
+        order = np.argsort(h, kind="stable")
+        dup_in = np.flatnonzero(h[order][1:] == h[order][:-1])
+        dup = order[dup_in[0] + 1] if len(dup_in) else None
+        prev = np.flatnonzero(np.isin(h, seen))
+        if len(prev) and (dup is None or prev[0] < dup):
+            dup = prev[0]
+        if dup is not None:
+            raise DataFormatError(f"corpus of {task.dataset_id}: docid {docids[dup]!r} appears twice",
+                                  task.corpus_files[0])
+        return np.sort(np.concatenate([seen, h]))
+
+    docids: list[str] = []
+    texts: list[str] = []
     for docid, title, text in tqdm(task.iter_corpus(), desc=f"{task.dataset_id} corpus", unit=" docs"):
-        if docid in seen:
-            raise DataFormatError(f"corpus of {task.dataset_id}: docid {docid!r} appears twice", task.corpus_files[0])
-        seen.add(docid)
         docids.append(docid)
         texts.append(f"{title} {text}" if title else text)
-    needed = {d for judged in task.qrels.values() for d, g in judged.items() if g >= 1}
-    missing = sorted(needed - seen)
+        if docid in needed:
+            found.add(docid)
+        if len(docids) == shard_size:
+            seen = check(docids)
+            yield docids, texts
+            docids, texts = [], []
+    if docids:
+        seen = check(docids)
+        yield docids, texts
+    missing = sorted(needed - found)
     if missing:
         raise DataFormatError(
             f"corpus of {task.dataset_id} lacks {len(missing)} of the {len(needed)} relevant documents named in "
             f"the qrels (e.g. {', '.join(missing[:3])}); use the matching corpus version/language",
             task.corpus_files[0])
+
+
+def load_corpus(task: RetrievalTask) -> tuple[list[str], list[str]]:
+    """Docids and ``title + " " + text`` of a task's whole corpus (in memory); errors as :func:`iter_corpus_shards`."""
+    docids: list[str] = []
+    texts: list[str] = []
+    for ids, txt in iter_corpus_shards(task, 1 << 62):
+        docids.extend(ids)
+        texts.extend(txt)
     return docids, texts
+
+
+def corpus_checksum(files: tuple[Path, ...]) -> str:
+    """sha256 over the names and bytes of the corpus files (part of an on-disk index's key)."""
+    h = hashlib.sha256()
+    for f in files:
+        h.update(Path(f).name.encode() + b"\0")
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
 
 
 class BM25Model:
@@ -116,18 +174,38 @@ class DenseModel:
 
         return score
 
-    def _shards(self, docids: list[str], texts: list[str]) -> Iterator[tuple[list[str], np.ndarray]]:
-        step = self.index_config.shard_size
-        for i in range(0, len(docids), step):
-            yield docids[i:i + step], self.encoder.encode_passages(texts[i:i + step], desc=f"passages {i}+")
+    def index_key(self, task: RetrievalTask) -> str:
+        """What an on-disk index of ``task`` is keyed by: everything that changes a vector or the index.
+
+        The encoder fingerprint (model files, resolved prefixes, pooling, normalisation, max length,
+        fp16), the index kind and shard size, the passage text rule and a checksum of the corpus files.
+        """
+        parts = {"encoder": self.encoder.fingerprint, "index": asdict(self.index_config),
+                 "passage_text": "title + ' ' + text", "corpus": corpus_checksum(task.corpus_files)}
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def retrieve(self, task: RetrievalTask, k: int, index_dir: Path | None = None) -> Run:
-        if index_dir is not None and (index_dir / "index.json").is_file():
-            index = DenseIndex.load(index_dir, self.encoder.dim, self.name)
-        else:
-            docids, texts = load_corpus(task)
+        """Top ``k`` per topic; with ``index_dir`` the index lives (and is reused) under ``index_dir/<key>``.
+
+        The corpus is streamed shard by shard (``shard_size`` passages): with ``index_dir`` at most one
+        shard of texts, embeddings and FAISS index is in memory at a time. An index is reused only
+        when its key matches and it was completed; an interrupted one is rebuilt.
+        """
+        index = None
+        if index_dir is not None:
+            key = self.index_key(task)
+            index_dir = Path(index_dir) / key[:16]
+            index = DenseIndex.load_complete(index_dir, self.encoder.dim, key, self.name)
+        if index is None:
+            if index_dir is not None and index_dir.exists():
+                print(f"note: {index_dir} holds an incomplete index (interrupted build); rebuilding it",
+                      file=sys.stderr)
+                shutil.rmtree(index_dir)
             index = DenseIndex(self.encoder.dim, self.index_config, index_dir, self.name)
-            index.add(self._shards(docids, texts))
+            index.add((ids, self.encoder.encode_passages(texts, desc=f"passages {n * self.index_config.shard_size}+"))
+                      for n, (ids, texts) in enumerate(iter_corpus_shards(task, self.index_config.shard_size)))
+            if index_dir is not None:
+                index.mark_complete(key)
         qids = list(task.topics)
         q_emb = self.encoder.encode_queries([task.topics[q] for q in qids], desc=f"{task.dataset_id} queries")
         hits = index.search(q_emb, k)
