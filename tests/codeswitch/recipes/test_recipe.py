@@ -225,3 +225,15 @@ def test_shipped_recipes_parse_and_plan(name, tmp_path, shared_data, monkeypatch
     n_trained_settings = sum(1 for s in recipe.settings.values() if s.get("data"))
     assert len(trained) == len(recipe.models) * n_trained_settings * len(recipe.seeds)
     assert {s.status for s in trained} <= {"planned", "unavailable"}
+
+
+def test_xquad_small_cpu_evaluates_at_the_models_length(tmp_path, shared_data, monkeypatch):
+    # issue 11 defect 6: eval.max_length 64 truncated 10-18 % of the held-out candidates
+    monkeypatch.setenv("CODESWITCH_DATA", str(shared_data))
+    recipe = load_recipe(Path(__file__).resolve().parents[3] / "recipes" / "xquad-small-cpu.yaml")
+    assert "max_length" not in recipe.eval
+    assert recipe.train["max_passage_length"] == 64  # training length is a separate setting
+    runner = RecipeRunner(recipe, tmp_path / "out", dry_run=True, echo=lambda s: None, invoker=FakeInvoker())
+    runner.run()
+    args, _ = runner._eval_args()
+    assert "--max-length" not in args and "--titles" in args
