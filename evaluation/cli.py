@@ -38,6 +38,12 @@ def _shared_options(f):
                           "candidate, so every reported metric can be recomputed from the run files"),
         click.option("--settings", multiple=True, type=click.Choice(["mono", "cross", "multi"]),
                      default=("mono", "cross", "multi"), show_default=True, help="LAReQA settings"),
+        click.option("--average", type=click.Choice(["macro", "questions"]), default="macro", show_default=True,
+                     help="LAReQA summary: macro over query languages / language pairs (the hybrid-batch paper's "
+                          "Table 1) or over all questions (LAReQA's README); equal on XQuAD-R, not on MLQA-R"),
+        click.option("--candidate", type=click.Choice(["sentence", "sentence+context"]), default="sentence",
+                     show_default=True, help="LAReQA candidate text: the answer sentence alone, or the sentence "
+                                             "followed by its paragraph (as LAReQA's baselines encode it)"),
         click.option("--cross-runs", is_flag=True, help="also write the runs of all cross-lingual LAReQA pairs"),
         click.option("--query-prefix", default=None, help="text put before queries (default: from the model)"),
         click.option("--passage-prefix", default=None, help="text put before passages (default: from the model)"),
@@ -83,7 +89,8 @@ def _config(model: str, model_name: str | None, kw: dict):
         index_kind=kw["index_kind"], shard_size=kw["shard_size"],
         index_dir=str(kw["index_dir"]) if kw["index_dir"] else None, bm25_k1=kw["bm25_k1"], bm25_b=kw["bm25_b"],
         cache_dir=str(kw["cache_dir"]) if kw["cache_dir"] else None, titles=titles,
-        titles_file=str(kw["titles_file"]) if kw.get("titles_file") else None)
+        titles_file=str(kw["titles_file"]) if kw.get("titles_file") else None, average=kw["average"],
+        candidate=kw["candidate"])
 
 
 def _validate(f):
@@ -124,11 +131,15 @@ def evaluate_cmd(model: str, model_name: str | None, **kw) -> None:
 
 @click.command("compare")
 @click.option("--model", "models", multiple=True, required=True, help="repeat: bm25, hub ids, model dirs")
-@click.option("--baseline", default=None, help="the --model value deltas are taken against (default: the first)")
+@click.option("--model-name", "names", multiple=True,
+              help="repeat, once per --model in the same order: the names in the tables and in check-scores "
+                   "(default: the --model values)")
+@click.option("--baseline", default=None,
+              help="the model (name or --model value) deltas are taken against (default: the first)")
 @click.option("--reuse", is_flag=True, help="reuse OUT/<model>/metrics.json from an earlier compare")
 @_shared_options
 @_validate
-def compare_cmd(models: tuple[str, ...], baseline: str | None, reuse: bool, **kw) -> None:
+def compare_cmd(models: tuple[str, ...], names: tuple[str, ...], baseline: str | None, reuse: bool, **kw) -> None:
     """Several models on the same datasets -> one table per dataset and metric.
 
     \b
@@ -146,7 +157,8 @@ def compare_cmd(models: tuple[str, ...], baseline: str | None, reuse: bool, **kw
     base = _config(models[0], None, kw)
     if not isinstance(base, EvalConfig):  # pragma: no cover
         raise TypeError
-    compare(list(models), base, kw["out"], baseline=baseline, overwrite=kw["overwrite"], reuse=reuse)
+    compare(list(models), base, kw["out"], baseline=baseline, overwrite=kw["overwrite"], reuse=reuse,
+            names=list(names))
     click.echo((Path(kw["out"]) / "comparison.md").read_text(encoding="utf-8"))
 
 
@@ -168,6 +180,11 @@ def check_scores_cmd(results_dir: Path, expected: Path | None) -> None:
     click.echo(format_rows(rows))
     failed = [r for r in rows if r.status == "FAIL"]
     checked = [r for r in rows if r.status in ("ok", "FAIL")]
+    if not checked:
+        raise click.ClickException(
+            f"no expected scores for the models and settings in {results_dir} (only published references or "
+            "entries for other settings matched); nothing was checked -- add entries with these settings to "
+            "the expected-scores YAML or run with the settings of an existing entry")
     click.echo(f"{len(checked) - len(failed)}/{len(checked)} reproducible figures within tolerance")
     if failed:
         sys.exit(1)

@@ -132,6 +132,16 @@ class DenseEncoder:
             (_fingerprint(config.model) + json.dumps(settings, sort_keys=True)).encode()).hexdigest()
         self.cache_dir = Path(cache_dir) if cache_dir else None
 
+    @property
+    def settings(self) -> dict:
+        """The resolved settings that change a vector (recorded in results and matched by check-scores)."""
+        pooling = self.config.pooling
+        for module in self.model:
+            if type(module).__name__ == "Pooling":
+                pooling = getattr(module, "pooling_mode", None) or module.get_config_dict().get("pooling_mode")
+        return {"query_prefix": self.query_prefix, "passage_prefix": self.passage_prefix, "pooling": pooling,
+                "normalize": self.config.normalize, "max_length": int(self.model.max_seq_length or 0)}
+
     def encode_queries(self, texts: Sequence[str], desc: str = "queries") -> np.ndarray:
         """float32 ``(n, dim)`` embeddings of queries (query prefix applied)."""
         return self._encode(texts, self.query_prefix, desc)

@@ -9,10 +9,23 @@ Every candidate of a setting is scored, so metrics come from the exact ranks of 
 candidates (:func:`evaluation.metrics.relevant_ranks`; ties by docid descending, as trec_eval).
 mAP is trec_eval's AP over the full ranking (= LAReQA's ``mean_avg_prec_at_k`` with k=None);
 ``recall@k`` is relevant-in-top-k / relevant (in multi, a query has one relevant per language, so
-recall@1 is at most 1/|languages|). Per-setting figures are means over that setting's questions;
-the summary macro-averages over languages (mono, multi) or language pairs (cross). A question
-without a relevant candidate in a setting (MLQA-R questions exist in only 2-4 languages) is left out
-of that setting and counted.
+recall@1 is at most 1/|languages|). Per-setting figures are means over that setting's questions.
+The summary averages them in one of two ways (``average``), named in every table:
+
+* ``macro`` (default): mean over query languages (mono, multi) or ordered language pairs (cross),
+  each weighted equally -- the hybrid-batch paper's Table 1 "mAP, macro average" and its rank
+  distance "macro-averaged over query languages" (../shared/docs/papers.md, section 1b), the
+  published rows this toolkit compares with;
+* ``questions``: mean over all questions of all languages (a cross question once per candidate
+  language) -- LAReQA's "mean of AP over all questions in all languages" (papers.md, section 3).
+
+They agree on XQuAD-R (1,190 questions in every language) and differ on MLQA-R (500-1,148).
+A question without a relevant candidate in a setting (MLQA-R questions exist in only 2-4
+languages) is left out of that setting and counted.
+
+Ties: ``tied_relevant`` is, per setting, the share of relevant candidates whose score equals another
+candidate's score; where it is high (BM25 cross / multi: most scores are exactly 0), the ranks of
+the relevant candidates, and so mAP and the rank distance, are mostly docid tie order.
 """
 
 from __future__ import annotations
@@ -31,6 +44,8 @@ from evaluation.metrics import metrics_from_ranks, relevant_ranks
 from evaluation.trec_io import format_score, write_qrels
 
 SETTINGS = ("mono", "cross", "multi")
+AVERAGES = ("macro", "questions")
+TIE_ORDER_SHARE = 0.25  # above this share of tied relevant candidates a setting is marked "mostly tie order"
 # score(questions, cand_lang) -> float32 (len(questions), len(pool.candidates_of(cand_lang)))
 Scorer = Callable[[list[Question], "str | None"], np.ndarray]
 
@@ -67,9 +82,20 @@ def _write_run(fh, qs: list[Question], scores: np.ndarray, ids: np.ndarray, okey
         fh.writelines(f"{q.qid} Q0 {ids[j]} {r} {format_score(s[j])} {tag}\n" for r, j in enumerate(order, 1))
 
 
+def _tied(scores: np.ndarray, rel: np.ndarray, block: int = 32) -> np.ndarray:
+    """Per relevant candidate (``rel`` >= 0): whether another candidate has exactly its score."""
+    out = np.zeros(rel.shape, dtype=bool)
+    r = np.where(rel < 0, 0, rel)
+    for i in range(0, len(scores), block):
+        s = scores[i:i + block]
+        s_rel = s[np.arange(len(s))[:, None], r[i:i + block]]
+        out[i:i + block] = (s[:, None, :] == s_rel[:, :, None]).sum(axis=2) > 1
+    return out & (rel >= 0)
+
+
 def evaluate_pool(pool: LareqaPool, scorer: Scorer, settings: tuple[str, ...] = SETTINGS,
                   cutoffs: tuple[int, ...] = (1, 10), run_dir: Path | None = None, depth: int = 100,
-                  cross_runs: bool = False, tag: str = "codeswitch") -> LareqaResult:
+                  cross_runs: bool = False, tag: str = "codeswitch", average: str = "macro") -> LareqaResult:
     """Run the LAReQA settings over ``pool`` with ``scorer``; optionally write TREC runs and qrels.
 
     Runs go to ``run_dir/<setting>.<qlang>[-<clang>].trec`` (cross runs only with ``cross_runs``),
@@ -77,6 +103,8 @@ def evaluate_pool(pool: LareqaPool, scorer: Scorer, settings: tuple[str, ...] = 
     ``depth`` candidates and always reaches its last relevant candidate, so mAP, R@k and the rank
     distance recomputed from the files (trec_eval / pytrec_eval) equal the reported ones exactly.
     """
+    if average not in AVERAGES:
+        raise ConfigError(f"unknown LAReQA average {average!r}; choose one of {', '.join(AVERAGES)}")
     if depth < 1:
         raise ConfigError(f"run depth {depth}: expected a positive number of hits per question (e.g. 100)")
     result = LareqaResult()
@@ -91,6 +119,7 @@ def evaluate_pool(pool: LareqaPool, scorer: Scorer, settings: tuple[str, ...] = 
         if "multi" in settings:
             pairs.append((ql, None))
     per_multi_rd: dict[str, np.ndarray] = {}
+    tied: dict[str, list[int]] = {}  # setting -> [tied relevant, relevant]
     for ql, cl in tqdm(pairs, desc=f"{pool.name} settings", unit="setting"):
         setting = "multi" if cl is None else ("mono" if ql == cl else "cross")
         key = ql if setting != "cross" else f"{ql}-{cl}"
@@ -111,6 +140,9 @@ def evaluate_pool(pool: LareqaPool, scorer: Scorer, settings: tuple[str, ...] = 
             raise ValueError(f"scorer returned {scores.shape}, expected {(len(qs), len(cand))}")
         okey = okey_all[cand]
         ranks = _ranks(scores, okey, rel)
+        t = tied.setdefault(setting, [0, 0])
+        t[0] += int(_tied(scores, rel).sum())
+        t[1] += int((rel >= 0).sum())
         per_query = metrics_from_ranks(ranks, cutoffs)
         means = {m: float(v.mean()) for m, v in per_query.items() if m != "mrr"}
         means["n_queries"] = len(qs)
@@ -126,9 +158,15 @@ def evaluate_pool(pool: LareqaPool, scorer: Scorer, settings: tuple[str, ...] = 
                         run_dir / f"{setting}.{key}.qrels")
     for setting, table in result.per_lang.items():
         names = [m for m in next(iter(table.values())) if m != "n_queries"]
-        result.summary[setting] = {m: float(np.mean([row[m] for row in table.values()])) for m in names}
+        weights = [row["n_queries"] if average == "questions" else 1 for row in table.values()]
+        result.summary[setting] = {m: float(np.average([row[m] for row in table.values()], weights=weights))
+                                   for m in names}
         result.summary[setting]["n_settings"] = len(table)
-    if per_multi_rd:
+        result.summary[setting]["n_questions"] = sum(row["n_queries"] for row in table.values())
+        result.summary[setting]["tied_relevant"] = tied[setting][0] / max(1, tied[setting][1])
+    if per_multi_rd and average == "macro":
         _, macro = macro_rank_distance(per_multi_rd)
         result.summary["multi"]["rank_distance"] = macro
+    elif per_multi_rd:
+        result.summary["multi"]["rank_distance"] = float(np.mean(np.concatenate(list(per_multi_rd.values()))))
     return result

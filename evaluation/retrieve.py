@@ -135,6 +135,7 @@ class BM25Model:
 
     def __init__(self, config: BM25Config = BM25Config()) -> None:
         self.config = config
+        self.settings = {"bm25_k1": config.k1, "bm25_b": config.b}
 
     def lareqa_scorer(self, pool: LareqaPool) -> Scorer:
         cache: dict[str | None, BM25Index] = {}
@@ -162,6 +163,7 @@ class DenseModel:
     def __init__(self, encoder: DenseEncoder, index_config: IndexConfig = IndexConfig()) -> None:
         self.encoder, self.index_config = encoder, index_config
         self.name = encoder.config.model
+        self.settings = getattr(encoder, "settings", {})
 
     def lareqa_scorer(self, pool: LareqaPool) -> Scorer:
         q_emb = self.encoder.encode_queries([q.text for q in pool.questions], desc=f"{pool.name} questions")
