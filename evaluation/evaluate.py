@@ -67,7 +67,7 @@ def build_model(config: EvalConfig):
     from evaluation.retrieve import BM25Model, DenseModel
 
     if config.model.lower() == "bm25":
-        return BM25Model(BM25Config(k1=config.bm25_k1, b=config.bm25_b))
+        return BM25Model(BM25Config(k1=config.bm25_k1, b=config.bm25_b), shard_size=config.shard_size)
     from evaluation.encoders import DenseEncoder
 
     # the encoder gets exactly its own fields (its cache keys must not depend on evaluation settings)

@@ -19,41 +19,13 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from codeswitch.errors import DataFormatError
-from evaluation.bm25 import BM25Config, BM25Index
+from evaluation.bm25 import BM25Config, BM25Index, stream_search
 from evaluation.datasets import RetrievalTask
 from evaluation.encoders import DenseEncoder
 from evaluation.lareqa import LareqaPool, Question
 from evaluation.lareqa_eval import Scorer
 from evaluation.search import DenseIndex, IndexConfig
 from evaluation.trec_io import Run
-
-
-def top_k(scores: np.ndarray, docids: np.ndarray, order_key: np.ndarray, k: int) -> list[tuple[str, float]]:
-    """Exact top ``k`` of one full score vector, ties by docid descending (includes the whole tie group)."""
-    if len(scores) > k:
-        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-        cand = np.flatnonzero(scores >= kth)
-    else:
-        cand = np.arange(len(scores))
-    order = cand[np.lexsort((-order_key[cand], -scores[cand]))][:k]
-    return [(docids[i], float(scores[i])) for i in order]
-
-
-def matching_top_k(scores: np.ndarray, docids: np.ndarray, order_key: np.ndarray, k: int) -> dict[str, float]:
-    """Top ``k`` of the documents that match the query (BM25 score > 0), as Lucene returns them.
-
-    A Lucene-BM25 term weight is always positive, so score 0 means "no query term in the document";
-    such documents are left out rather than padded in docid order (a query with no word token, or
-    none found in the corpus, gets an empty run and scores 0 under ``trec_eval -c``).
-    """
-    hit = np.flatnonzero(scores > 0)
-    return dict(top_k(scores[hit], docids[hit], order_key[hit], k))
-
-
-def _order_key(docids: list[str]) -> np.ndarray:
-    key = np.empty(len(docids), dtype=np.int64)
-    key[np.argsort(np.array(docids, dtype=object), kind="stable")] = np.arange(len(docids))
-    return key
 
 
 def _docid_hashes(docids: list[str]) -> np.ndarray:
@@ -133,8 +105,8 @@ class BM25Model:
 
     name = "bm25"
 
-    def __init__(self, config: BM25Config = BM25Config()) -> None:
-        self.config = config
+    def __init__(self, config: BM25Config = BM25Config(), shard_size: int = 2_000_000) -> None:
+        self.config, self.shard_size = config, shard_size
         self.settings = {"bm25_k1": config.k1, "bm25_b": config.b}
 
     def lareqa_scorer(self, pool: LareqaPool) -> Scorer:
@@ -150,11 +122,8 @@ class BM25Model:
         return score
 
     def retrieve(self, task: RetrievalTask, k: int, work_dir: Path | None = None) -> Run:
-        docids, texts = load_corpus(task)
-        index = BM25Index(texts, [task.lang] * len(texts), self.config)
-        ids, okey = np.array(docids, dtype=object), _order_key(docids)
-        return {qid: matching_top_k(index.scores(q, task.lang), ids, okey, k)
-                for qid, q in tqdm(task.topics.items(), desc=f"{task.dataset_id} BM25", unit=" q")}
+        """Top ``k`` matching documents per topic; the corpus is streamed twice, ``shard_size`` passages at a time."""
+        return stream_search(task.topics, task.lang, lambda: iter_corpus_shards(task, self.shard_size), k, self.config)
 
 
 class DenseModel:
