@@ -21,6 +21,18 @@ def _split_langs(ctx, param, value):
     return tuple(code for v in value for code in v.replace(",", " ").split())
 
 
+def _run_depth(ctx, param, value):
+    if str(value).strip().lower() == "full":
+        return None
+    try:
+        depth = int(value)
+    except ValueError:
+        depth = 0
+    if depth < 1:
+        raise click.BadParameter(f"{value!r}: expected a positive number of hits per question (e.g. 100) or 'full'")
+    return depth
+
+
 def _shared_options(f):
     options = [
         click.option("--dataset", "datasets", multiple=True, required=True, help=_DATASETS_HELP),
@@ -33,9 +45,11 @@ def _shared_options(f):
         click.option("--out", type=click.Path(path_type=Path), required=True, help="results directory"),
         click.option("--overwrite", is_flag=True, help="replace an existing results directory"),
         click.option("--depth", default=1000, show_default=True, help="hits retrieved per MIRACL/Mr.TyDi query"),
-        click.option("--run-depth", type=click.IntRange(min=1), default=100, show_default=True,
-                     help="LAReQA runs: at least this many hits per question, and always down to its last relevant "
-                          "candidate, so every reported metric can be recomputed from the run files"),
+        click.option("--run-depth", default="100", show_default=True, callback=_run_depth,
+                     help="LAReQA runs: hits written per question (recall@k reproduces for k <= depth), or 'full': "
+                          "down to each question's last relevant candidate, so trec_eval also reproduces mAP and "
+                          "the rank distance (large files). A *.ranks.tsv beside the runs always reproduces every "
+                          "metric"),
         click.option("--settings", multiple=True, type=click.Choice(["mono", "cross", "multi"]),
                      default=("mono", "cross", "multi"), show_default=True, help="LAReQA settings"),
         click.option("--average", type=click.Choice(["macro", "questions"]), default="macro", show_default=True,

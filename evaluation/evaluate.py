@@ -42,7 +42,7 @@ class EvalConfig(EncoderConfig):
     langs: tuple[str, ...] = ()
     corpus: str | None = None
     depth: int = 1000
-    lareqa_run_depth: int = 100
+    lareqa_run_depth: int | None = 100  # None: each question's run reaches its last relevant candidate
     settings: tuple[str, ...] = SETTINGS
     cross_runs: bool = False
     index_kind: str = "flat"

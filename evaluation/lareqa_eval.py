@@ -73,12 +73,24 @@ def _ranks(scores: np.ndarray, okey: np.ndarray, rel: np.ndarray, block: int = 3
     return out
 
 
-def _write_run(fh, qs: list[Question], scores: np.ndarray, ids: np.ndarray, okey: np.ndarray, depth: int,
+RUNS_README = """Files per LAReQA setting (<setting>.<query lang>[-<candidate lang>]):
+
+  *.qrels      the relevant candidates of each question (TREC qrels).
+  *.trec       TREC run: each question's top {depth} candidates{full}. trec_eval on it reproduces
+               recall@k for k <= the depth{map_note}.
+  *.ranks.tsv  qid, docid, rank, score of every relevant candidate in the full ranking of all the
+               setting's candidates (rank 1-based; score desc, docid desc): mAP = mean over questions of
+               (1/R) * sum_j j / rank_(j), recall@k and the rank distance (max - min rank, multi)
+               recompute exactly from it.
+"""
+
+
+def _write_run(fh, qs: list[Question], scores: np.ndarray, ids: np.ndarray, okey: np.ndarray, depth: int | None,
                tag: str, last_relevant: np.ndarray) -> None:
-    """Each question's ranking down to ``max(depth, rank of its last relevant candidate)``."""
+    """Each question's top ``depth``; with ``depth`` None, down to its last relevant candidate."""
     for qi, q in enumerate(qs):
         s = scores[qi]
-        order = np.lexsort((-okey, -s))[:max(depth, int(last_relevant[qi]))]
+        order = np.lexsort((-okey, -s))[:int(last_relevant[qi]) if depth is None else depth]
         fh.writelines(f"{q.qid} Q0 {ids[j]} {r} {format_score(s[j])} {tag}\n" for r, j in enumerate(order, 1))
 
 
@@ -94,18 +106,21 @@ def _tied(scores: np.ndarray, rel: np.ndarray, block: int = 32) -> np.ndarray:
 
 
 def evaluate_pool(pool: LareqaPool, scorer: Scorer, settings: tuple[str, ...] = SETTINGS,
-                  cutoffs: tuple[int, ...] = (1, 10), run_dir: Path | None = None, depth: int = 100,
+                  cutoffs: tuple[int, ...] = (1, 10), run_dir: Path | None = None, depth: int | None = 100,
                   cross_runs: bool = False, tag: str = "codeswitch", average: str = "macro") -> LareqaResult:
     """Run the LAReQA settings over ``pool`` with ``scorer``; optionally write TREC runs and qrels.
 
     Runs go to ``run_dir/<setting>.<qlang>[-<clang>].trec`` (cross runs only with ``cross_runs``),
-    qrels to ``run_dir/<setting>.<qlang>[-<clang>].qrels``. A question's run holds at least its top
-    ``depth`` candidates and always reaches its last relevant candidate, so mAP, R@k and the rank
-    distance recomputed from the files (trec_eval / pytrec_eval) equal the reported ones exactly.
+    qrels to ``run_dir/<setting>.<qlang>[-<clang>].qrels`` and the full-ranking rank of every relevant
+    candidate to ``run_dir/<setting>.<qlang>[-<clang>].ranks.tsv`` (``README.txt`` there says which
+    file reproduces what). A run holds each question's top ``depth`` candidates (enough for R@k,
+    k <= depth); with ``depth=None`` it reaches each question's last relevant candidate, so trec_eval
+    reproduces mAP and the rank distance too (large: BM25's relevant candidates often rank last).
+    The ranks file reproduces every metric at any depth.
     """
     if average not in AVERAGES:
         raise ConfigError(f"unknown LAReQA average {average!r}; choose one of {', '.join(AVERAGES)}")
-    if depth < 1:
+    if depth is not None and depth < 1:
         raise ConfigError(f"run depth {depth}: expected a positive number of hits per question (e.g. 100)")
     result = LareqaResult()
     ids_all = np.array(pool.cand_ids, dtype=object)
@@ -156,6 +171,18 @@ def evaluate_pool(pool: LareqaPool, scorer: Scorer, settings: tuple[str, ...] = 
                 _write_run(fh, qs, scores, ids_all[cand], okey, depth, tag, ranks.max(axis=1))
             write_qrels({q.qid: {pool.cand_ids[j]: 1 for j in pool.relevant(q, cl)} for q in qs},
                         run_dir / f"{setting}.{key}.qrels")
+            with open(run_dir / f"{setting}.{key}.ranks.tsv", "w", encoding="utf-8") as fh:
+                fh.write("qid\tdocid\trank\tscore\n")
+                for i, q in enumerate(qs):
+                    fh.writelines(f"{q.qid}\t{pool.cand_ids[cand[rel[i, j]]]}\t{ranks[i, j]}\t"
+                                  f"{format_score(scores[i, rel[i, j]])}\n" for j in np.argsort(ranks[i])
+                                  if rel[i, j] >= 0)
+    if run_dir is not None and run_dir.is_dir():
+        (run_dir / "README.txt").write_text(RUNS_README.format(
+            depth="(all)" if depth is None else depth,
+            full=", and always down to its last relevant candidate" if depth is None else "",
+            map_note=", and mAP and the rank distance" if depth is None else "; not mAP or the rank distance, "
+            "which need the ranks of every relevant candidate (*.ranks.tsv, or --run-depth full)"), encoding="utf-8")
     for setting, table in result.per_lang.items():
         names = [m for m in next(iter(table.values())) if m != "n_queries"]
         weights = [row["n_queries"] if average == "questions" else 1 for row in table.values()]
