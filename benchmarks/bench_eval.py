@@ -57,8 +57,9 @@ def main() -> None:
     previous = {}
     if args.reuse_embeddings and (out / "eval_xquad_r.json").is_file():
         previous = json.loads((out / "eval_xquad_r.json").read_text(encoding="utf-8"))
-        report["machine"]["note"] = ("figures recomputed from cached embeddings; timings not re-measured (kept "
-                                     "from the previous run, labelled 'previous run')")
+        report["machine"]["note"] = ("figures recomputed from cached embeddings (evaluate --cache-dir); timings NOT "
+                                     "re-measured: the 'previous run' ones are those of the earlier run named in "
+                                     "its machine field")
     for name, model in (("bm25", "bm25"), ("multilingual-e5-small", args.e5)):
         cache = Path(args.reuse_embeddings) if args.reuse_embeddings else out / "eval_runs" / "embedding-cache"
         if cache.exists() and not args.reuse_embeddings:
