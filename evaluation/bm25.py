@@ -101,6 +101,7 @@ def stream_search(queries: dict[str, str], lang: str, shards: Callable[[], Itera
             for t in set(tokens):
                 if t in vocab:
                     df[vocab[t]] += 1
+        del texts
     best: dict[str, list[tuple[str, float]]] = {qid: [] for qid in qids}
     if n_docs == 0 or not vocab:
         return {qid: {} for qid in qids}
@@ -124,4 +125,5 @@ def stream_search(queries: dict[str, str], lang: str, shards: Callable[[], Itera
                                                           strict=True) if v > 0]
             if hits:
                 best[qid] = _ranked_merge(best[qid] + _ranked_merge(hits, k), k)
+        del docids, texts, rows, cols, vals, weights, scores  # before the next shard is read
     return {qid: dict(rows) for qid, rows in best.items()}

@@ -173,8 +173,12 @@ class DenseModel:
                       file=sys.stderr)
                 shutil.rmtree(index_dir)
             index = DenseIndex(self.encoder.dim, self.index_config, index_dir, self.name)
-            index.add((ids, self.encoder.encode_passages(texts, desc=f"passages {n * self.index_config.shard_size}+"))
-                      for n, (ids, texts) in enumerate(iter_corpus_shards(task, self.index_config.shard_size)))
+            step = self.index_config.shard_size
+            for n, (ids, texts) in enumerate(iter_corpus_shards(task, step)):
+                emb = self.encoder.encode_passages(texts, desc=f"passages {n * step}+")
+                del texts  # drop this shard's texts before the next one is read
+                index.add_shard(ids, emb)
+                del ids, emb
             if index_dir is not None:
                 index.mark_complete(key)
         qids = list(task.topics)
