@@ -22,6 +22,18 @@ def _split_langs(ctx, param, value):
     return tuple(code for v in value for code in v.replace(",", " ").split())
 
 
+def _run_depth(ctx, param, value):
+    if str(value).strip().lower() == "full":
+        return None
+    try:
+        depth = int(value)
+    except ValueError:
+        depth = 0
+    if depth < 1:
+        raise click.BadParameter(f"{value!r}: expected a positive number of hits per question (e.g. 100) or 'full'")
+    return depth
+
+
 def _shared_options(f):
     options = [
         click.option("--dataset", "datasets", multiple=True, required=True, help=_DATASETS_HELP),
@@ -34,10 +46,19 @@ def _shared_options(f):
         click.option("--out", type=click.Path(path_type=Path), required=True, help="results directory"),
         click.option("--overwrite", is_flag=True, help="replace an existing results directory"),
         click.option("--depth", default=1000, show_default=True, help="hits retrieved per MIRACL/Mr.TyDi query"),
-        click.option("--run-depth", default=100, show_default=True,
-                     help="hits written per question in LAReQA runs (metrics always use the full ranking)"),
+        click.option("--run-depth", default="100", show_default=True, callback=_run_depth,
+                     help="LAReQA runs: hits written per question (recall@k reproduces for k <= depth), or 'full': "
+                          "down to each question's last relevant candidate, so trec_eval also reproduces mAP and "
+                          "the rank distance (large files). A *.ranks.tsv beside the runs always reproduces every "
+                          "metric"),
         click.option("--settings", multiple=True, type=click.Choice(["mono", "cross", "multi"]),
                      default=("mono", "cross", "multi"), show_default=True, help="LAReQA settings"),
+        click.option("--average", type=click.Choice(["macro", "questions"]), default="macro", show_default=True,
+                     help="LAReQA summary: macro over query languages / language pairs (the hybrid-batch paper's "
+                          "Table 1) or over all questions (LAReQA's README); equal on XQuAD-R, not on MLQA-R"),
+        click.option("--candidate", type=click.Choice(["sentence", "sentence+context"]), default="sentence",
+                     show_default=True, help="LAReQA candidate text: the answer sentence alone, or the sentence "
+                                             "followed by its paragraph (as LAReQA's baselines encode it)"),
         click.option("--cross-runs", is_flag=True, help="also write the runs of all cross-lingual LAReQA pairs"),
         click.option("--query-prefix", default=None, help="text put before queries (default: from the model)"),
         click.option("--passage-prefix", default=None, help="text put before passages (default: from the model)"),
@@ -83,7 +104,8 @@ def _config(model: str, model_name: str | None, kw: dict):
         index_kind=kw["index_kind"], shard_size=kw["shard_size"],
         index_dir=str(kw["index_dir"]) if kw["index_dir"] else None, bm25_k1=kw["bm25_k1"], bm25_b=kw["bm25_b"],
         cache_dir=str(kw["cache_dir"]) if kw["cache_dir"] else None, titles=titles,
-        titles_file=str(kw["titles_file"]) if kw.get("titles_file") else None)
+        titles_file=str(kw["titles_file"]) if kw.get("titles_file") else None, average=kw["average"],
+        candidate=kw["candidate"])
 
 
 def _validate(f):
@@ -133,16 +155,22 @@ _COMPARE_HELP = f"""Several models on the same datasets -> one table per dataset
     Example:
       codeswitch compare --model bm25 --model intfloat/multilingual-e5-small \\
           --dataset xquad-r --data-dir ../shared/data --langs en,de,hi --baseline bm25 --out results/cmp
+
+    Name the rows with --model-name (once per --model, same order).
     """
 
 
 @click.command("compare", help=_COMPARE_HELP)
 @click.option("--model", "models", multiple=True, required=True, help="repeat: bm25, hub ids, model dirs")
-@click.option("--baseline", default=None, help="the --model value deltas are taken against (default: the first)")
+@click.option("--model-name", "names", multiple=True,
+              help="repeat, once per --model in the same order: the names in the tables and in check-scores "
+                   "(default: the --model values)")
+@click.option("--baseline", default=None,
+              help="the model (name or --model value) deltas are taken against (default: the first)")
 @click.option("--reuse", is_flag=True, help="reuse OUT/<model>/metrics.json from an earlier compare")
 @_shared_options
 @_validate
-def compare_cmd(models: tuple[str, ...], baseline: str | None, reuse: bool, **kw) -> None:
+def compare_cmd(models: tuple[str, ...], names: tuple[str, ...], baseline: str | None, reuse: bool, **kw) -> None:
     """Several models on the same datasets -> one table per dataset and metric (help: _COMPARE_HELP)."""
     from evaluation.compare import compare
     from evaluation.evaluate import EvalConfig
@@ -150,7 +178,8 @@ def compare_cmd(models: tuple[str, ...], baseline: str | None, reuse: bool, **kw
     base = _config(models[0], None, kw)
     if not isinstance(base, EvalConfig):  # pragma: no cover
         raise TypeError
-    compare(list(models), base, kw["out"], baseline=baseline, overwrite=kw["overwrite"], reuse=reuse)
+    compare(list(models), base, kw["out"], baseline=baseline, overwrite=kw["overwrite"], reuse=reuse,
+            names=list(names))
     click.echo((Path(kw["out"]) / "comparison.md").read_text(encoding="utf-8"))
 
 
@@ -177,6 +206,11 @@ def check_scores_cmd(results_dir: Path, expected: Path | None) -> None:
     click.echo(format_rows(rows))
     failed = [r for r in rows if r.status == "FAIL"]
     checked = [r for r in rows if r.status in ("ok", "FAIL")]
+    if not checked:
+        raise click.ClickException(
+            f"no expected scores for the models and settings in {results_dir} (only published references or "
+            "entries for other settings matched); nothing was checked -- add entries with these settings to "
+            "the expected-scores YAML or run with the settings of an existing entry")
     click.echo(f"{len(checked) - len(failed)}/{len(checked)} reproducible figures within tolerance")
     if failed:
         sys.exit(1)

@@ -18,7 +18,7 @@ from codeswitch.atomic import atomic_path, check_output
 from codeswitch.errors import ConfigError
 from codeswitch.languages import LOW_RESOURCE
 from evaluation.evaluate import EvalConfig, evaluate
-from evaluation.report import LOW_NOTE, bar_plot, lareqa_by_query_lang, mark, slug
+from evaluation.report import LOW_NOTE, bar_plot, lareqa_by_query_lang, mark, slug, tie_ordered
 
 # (dataset kind/family) -> metrics tabulated; LAReQA metrics are "setting metric"
 TABLE_METRICS = {"miracl": ("ndcg@10", "recall@100"), "mrtydi": ("mrr@100", "recall@100"),
@@ -32,10 +32,17 @@ def _tables(results: list[dict]) -> dict[tuple[str, str], dict[str, dict[str, fl
         for ds, entry in res["datasets"].items():
             if entry["kind"] == "lareqa":
                 rows = lareqa_by_query_lang(entry)
+                average, candidate = entry.get("average", "macro"), entry.get("candidate", "sentence")
+                group = f"{ds} ({average} average, candidates: {candidate})"
+                ties = tie_ordered(entry)
                 for metric in TABLE_METRICS["lareqa"]:
                     vals = {lang: r[metric] for lang, r in rows.items() if metric in r}
+                    setting, _, m = metric.partition(" ")
+                    if vals and m in entry["summary"].get(setting, {}):
+                        vals["avg"] = entry["summary"][setting][m]  # the summary, averaged as the entry says
                     if vals:
-                        tables.setdefault((ds, metric), {}).setdefault(res["model"], {}).update(vals)
+                        name = res["model"] + (" †" if setting in ties else "")
+                        tables.setdefault((group, metric), {}).setdefault(name, {}).update(vals)
             else:
                 family, *_, split = ds.split("/")
                 for metric in TABLE_METRICS[family]:
@@ -45,7 +52,8 @@ def _tables(results: list[dict]) -> dict[tuple[str, str], dict[str, dict[str, fl
 
 
 def _averages(values: dict[str, float], langs: list[str]) -> dict[str, float]:
-    out = {"avg": float(np.mean([values[lang] for lang in langs if lang in values]))}
+    out = {"avg": values["avg"] if "avg" in values else float(np.mean([values[lang] for lang in langs
+                                                                          if lang in values]))}
     low = [lang for lang in langs if lang in LOW_RESOURCE and lang in values]
     if low:
         out["low-res avg"] = float(np.mean([values[lang] for lang in low]))
@@ -56,7 +64,7 @@ def comparison_markdown(tables: dict, baseline: str) -> tuple[str, list[list]]:
     """Markdown for all tables and the CSV rows (with deltas to the baseline)."""
     parts, rows = [f"# Comparison (baseline: {baseline})\n", LOW_NOTE + "\n"], []
     for (group, metric), by_model in tables.items():
-        langs = sorted({lang for v in by_model.values() for lang in v})
+        langs = sorted({lang for v in by_model.values() for lang in v if lang != "avg"})
         base_vals = by_model.get(baseline, {})
         base = base_vals | _averages(base_vals, langs) if base_vals else {}
         cols = langs + list(_averages(next(iter(by_model.values())), langs))
@@ -75,27 +83,43 @@ def comparison_markdown(tables: dict, baseline: str) -> tuple[str, list[list]]:
                     cells[-1] += f" ({delta:+.4f})" if abs(full[c]) < 10 else f" ({delta:+.1f})"
                 rows.append([group, metric, model, c, full[c], delta if delta is not None else ""])
             parts.append(f"| {'**' + model + '**' if model == baseline else model} | " + " | ".join(cells) + " |")
+        if any(m.endswith(" †") for m in by_model):
+            parts.append("\n† mostly tie order (most relevant candidates tie with others, e.g. BM25 score 0): "
+                         "kept for completeness, not a retrieval result.")
         parts.append("")
     return "\n".join(parts) + "\n", rows
 
 
 def compare(models: list[str], base: EvalConfig, out: Path, baseline: str | None = None,
-            overwrite: bool = False, reuse: bool = False) -> dict:
-    """Evaluate every model (into ``out/<model>``) and write ``comparison.{md,csv,json}`` and PNGs."""
+            overwrite: bool = False, reuse: bool = False, names: list[str] | None = None) -> dict:
+    """Evaluate every model (into ``out/<name>``) and write ``comparison.{md,csv,json}`` and PNGs.
+
+    ``names`` (one per model, in order; default: the ``--model`` values) are the names in the tables
+    and the ones ``check-scores`` matches against expected-score entries. ``baseline`` is a name or
+    a ``--model`` value.
+    """
     if not models:
         raise ConfigError("give at least one --model")
-    baseline = baseline or models[0]
-    if baseline not in models:
-        raise ConfigError(f"--baseline {baseline!r} is not one of the --model values: {', '.join(models)}")
+    names = list(names) if names else list(models)
+    if len(names) != len(models):
+        raise ConfigError(f"--model-name given {len(names)} times for {len(models)} --model values; give one name "
+                          "per --model, in the same order")
+    if len(set(names)) != len(names):
+        raise ConfigError(f"--model-name values must differ (got {', '.join(names)})")
+    baseline = baseline or names[0]
+    if baseline in models and baseline not in names:
+        baseline = names[models.index(baseline)]
+    if baseline not in names:
+        raise ConfigError(f"--baseline {baseline!r} is not one of the models: {', '.join(names)}")
     out = Path(out)
     check_output(out / "comparison.md", overwrite or reuse)
     results = []
-    for model in models:
-        sub = out / slug(model)
+    for model, name in zip(models, names, strict=True):
+        sub = out / slug(name)
         if reuse and (sub / "metrics.json").is_file():
             results.append(json.loads((sub / "metrics.json").read_text(encoding="utf-8")))
         else:
-            results.append(evaluate(replace(base, model=model, model_name=model), sub, overwrite=True))
+            results.append(evaluate(replace(base, model=model, model_name=name), sub, overwrite=True))
     tables = _tables(results)
     text, rows = comparison_markdown(tables, baseline)
     with atomic_path(out / "comparison.md") as tmp:
@@ -107,5 +131,6 @@ def compare(models: list[str], base: EvalConfig, out: Path, baseline: str | None
                                    "tables": {f"{g} | {m}": v for (g, m), v in tables.items()}}, indent=1),
                        encoding="utf-8")
     for (group, metric), by_model in tables.items():
+        by_model = {m: {k: v for k, v in vals.items() if k != "avg"} for m, vals in by_model.items()}
         bar_plot(by_model, f"{group}: {metric}", metric, out / f"compare-{slug(group)}-{slug(metric)}.png")
     return {"baseline": baseline, "tables": tables}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,7 +198,10 @@ def _explicit_corpus(path: Path) -> tuple[Path, ...]:
 def _task(family: str, lang: str, split: str, data_dir: Path | None, corpus: Path | None) -> RetrievalTask:
     topic_names, qrel_names = _names(family, lang, split)
     if data_dir is None:
-        root = _hub_download(family, lang, split, topic_names, qrel_names, corpus is None)
+        with _offline_hint(f"{family}/{lang}/{split}", "the Hugging Face hub",
+                           f"--data-dir DIR (a folder holding {topic_names[-1]}, {qrel_names[0]} and "
+                           f"{_corpus_hint(family, lang)}; e.g. ../shared/data) and/or --corpus FILE"):
+            root = _hub_download(family, lang, split, topic_names, qrel_names, corpus is None)
     else:
         root = Path(data_dir)
         if not root.is_dir():
@@ -242,7 +246,20 @@ def _lareqa_dir(name: str, data_dir: Path | None, langs: tuple[str, ...]) -> Pat
                 return cand
         raise ConfigError(f"{name}: no directory with {', '.join(f'{lang}.json' for lang in langs)} under "
                           f"{data_dir} (looked in ., {name}/, lareqa/{name}/)")
-    return _lareqa_download(name, langs)  # pragma: no cover - needs the network
+    with _offline_hint(name, "the LAReQA GitHub release",
+                       f"--data-dir DIR (a folder holding {name}/<lang>.json, e.g. ../shared/data)"):
+        return _lareqa_download(name, langs)
+
+
+@contextmanager
+def _offline_hint(what: str, where: str, fix: str) -> Iterator[None]:
+    """Turn a failed download (no network, hub unreachable) into one ConfigError line saying what to pass."""
+    try:
+        yield
+    except OSError as exc:  # URLError, requests/httpx errors and huggingface_hub's LocalEntryNotFoundError
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(f"{what}: could not download it from {where} ({type(exc).__name__}: {detail}); "
+                          f"offline, pass local files with {fix}") from None
 
 
 def _lareqa_download(name: str, langs: tuple[str, ...]) -> Path:  # pragma: no cover - needs the network

@@ -3,7 +3,8 @@
 Prefixes (as in training) are resolved in this order: the explicit ``query_prefix`` /
 ``passage_prefix``; the ``query_prefix`` / ``passage_prefix`` keys of a ``train_config.json`` saved
 by ``codeswitch train`` in the model dir; the model's own sentence-transformers prompts named
-``query`` and ``passage`` (or ``document``); ``"query: "`` / ``"passage: "`` for E5 models (name
+``query`` and ``passage`` (or ``document``) when non-empty (sentence-transformers >= 6 saves ``""``
+placeholders on every model, which count as "not set"); ``"query: "`` / ``"passage: "`` for E5 models (name
 contains ``e5``); otherwise none. Pooling is the model's own unless ``pooling`` overrides it
 (``mean``, ``cls``, ``max``, ``lasttoken``); embeddings are L2-normalised unless ``normalize`` is
 off (so inner product = cosine). CUDA and fp16 are used when available. Embeddings of a text list
@@ -78,6 +79,23 @@ def transformer_with_pooling(model: str, pooling: str, max_length: int | None = 
     return [word, Pooling(dim(), pooling_mode=pooling)]
 
 
+def resolve_prefixes(config: EncoderConfig, prompts: dict | None,
+                     train: tuple[str | None, str | None] = (None, None)) -> tuple[str, str]:
+    """The (query, passage) prefixes for ``config``, in the order of the module docstring.
+
+    An explicit prefix (even ``""``) and a ``train_config.json`` prefix are taken as given. A model
+    prompt counts only when it is non-empty: sentence-transformers >= 6 fills ``prompts`` with ``""``
+    for ``query`` and ``document`` on every model, and that placeholder must not hide the E5 fallback.
+    """
+    prompts = {k: v for k, v in (prompts or {}).items() if v}
+    e5 = "e5" in Path(config.model).name.lower() or "e5" in config.model.lower()
+    query = next(p for p in (config.query_prefix, train[0], prompts.get("query"),
+                             "query: " if e5 else None, "") if p is not None)
+    passage = next(p for p in (config.passage_prefix, train[1], prompts.get("passage"),
+                               prompts.get("document"), "passage: " if e5 else None, "") if p is not None)
+    return query, passage
+
+
 class DenseEncoder:
     """A sentence-transformers model with prefixes, pooling, batching, progress and an embedding cache."""
 
@@ -106,18 +124,23 @@ class DenseEncoder:
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(get_dim() or 0)
         tq, tp = _train_prefixes(config.model)
-        prompts = getattr(self.model, "prompts", {}) or {}
-        e5 = "e5" in Path(config.model).name.lower() or "e5" in config.model.lower()
-        self.query_prefix = next(p for p in (config.query_prefix, tq, prompts.get("query"),
-                                             "query: " if e5 else None, "") if p is not None)
-        self.passage_prefix = next(p for p in (config.passage_prefix, tp, prompts.get("passage"),
-                                               prompts.get("document"), "passage: " if e5 else None, "")
-                                   if p is not None)
+        self.query_prefix, self.passage_prefix = resolve_prefixes(
+            config, getattr(self.model, "prompts", None), (tq, tp))
         settings = asdict(config) | {"query_prefix": self.query_prefix, "passage_prefix": self.passage_prefix}
         settings.pop("batch_size"), settings.pop("device")
         self.fingerprint = hashlib.sha256(
             (_fingerprint(config.model) + json.dumps(settings, sort_keys=True)).encode()).hexdigest()
         self.cache_dir = Path(cache_dir) if cache_dir else None
+
+    @property
+    def settings(self) -> dict:
+        """The resolved settings that change a vector (recorded in results and matched by check-scores)."""
+        pooling = self.config.pooling
+        for module in self.model:
+            if type(module).__name__ == "Pooling":
+                pooling = getattr(module, "pooling_mode", None) or module.get_config_dict().get("pooling_mode")
+        return {"query_prefix": self.query_prefix, "passage_prefix": self.passage_prefix, "pooling": pooling,
+                "normalize": self.config.normalize, "max_length": int(self.model.max_seq_length or 0)}
 
     def encode_queries(self, texts: Sequence[str], desc: str = "queries") -> np.ndarray:
         """float32 ``(n, dim)`` embeddings of queries (query prefix applied)."""

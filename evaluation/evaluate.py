@@ -42,7 +42,7 @@ class EvalConfig(EncoderConfig):
     langs: tuple[str, ...] = ()
     corpus: str | None = None
     depth: int = 1000
-    lareqa_run_depth: int = 100
+    lareqa_run_depth: int | None = 100  # None: each question's run reaches its last relevant candidate
     settings: tuple[str, ...] = SETTINGS
     cross_runs: bool = False
     index_kind: str = "flat"
@@ -53,6 +53,8 @@ class EvalConfig(EncoderConfig):
     cache_dir: str | None = None
     titles: tuple[str, ...] = ()
     titles_file: str | None = None
+    average: str = "macro"
+    candidate: str = "sentence"
 
     @property
     def name(self) -> str:
@@ -65,7 +67,7 @@ def build_model(config: EvalConfig):
     from evaluation.retrieve import BM25Model, DenseModel
 
     if config.model.lower() == "bm25":
-        return BM25Model(BM25Config(k1=config.bm25_k1, b=config.bm25_b))
+        return BM25Model(BM25Config(k1=config.bm25_k1, b=config.bm25_b), shard_size=config.shard_size)
     from evaluation.encoders import DenseEncoder
 
     # the encoder gets exactly its own fields (its cache keys must not depend on evaluation settings)
@@ -86,18 +88,22 @@ def evaluate(config: EvalConfig, out: Path, overwrite: bool = False, model=None)
                         Path(config.corpus) if config.corpus else None, config.titles or None)
                 for d in config.datasets]
     model = model or build_model(config)
-    results: dict = {"model": config.name, "datasets": {}}
+    results: dict = {"model": config.name, "datasets": {},
+                     "settings": dict(getattr(model, "settings", {})) | {"candidate": config.candidate,
+                                                                         "average": config.average}}
     with atomic_path(out) as tmp:
         tmp.mkdir(parents=True)
         (tmp / "eval_config.json").write_text(json.dumps(asdict(config), indent=1) + "\n", encoding="utf-8")
         for res in resolved:
             run_dir = tmp / "runs" / slug(res.dataset_id)
             if res.pool is not None:
-                r = evaluate_pool(res.pool, model.lareqa_scorer(res.pool), tuple(config.settings),
+                pool = res.pool.with_candidate_text(config.candidate)
+                r = evaluate_pool(pool, model.lareqa_scorer(pool), tuple(config.settings),
                                   run_dir=run_dir, depth=config.lareqa_run_depth, cross_runs=config.cross_runs,
-                                  tag=slug(config.name))
+                                  tag=slug(config.name), average=config.average)
                 results["datasets"][res.dataset_id] = {
                     "kind": "lareqa", "langs": list(res.pool.langs), "per_lang": r.per_lang,
+                    "average": config.average, "candidate": config.candidate,
                     "summary": r.summary, "skipped_without_relevant": r.skipped,
                     "n_candidates": len(res.pool.cand_ids), "n_questions": len(res.pool.questions)}
                 if config.titles:

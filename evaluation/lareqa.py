@@ -6,13 +6,18 @@ paragraph of every language, with ids ``<lang>_<paragraph#>_<sentence#>`` (parag
 through the file). A question's relevant candidates are the sentences that contain
 ``answer_start``, in every language that has a question with the same ``id`` (the xling id).
 Query ids are ``<lang>_<xling id>``.
+
+Candidate text (``candidate``): ``sentence`` (default) encodes the answer sentence alone;
+``sentence+context`` encodes the sentence, a space, then its whole paragraph (the sentence first, so
+truncation cuts the context, never the sentence). LAReQA's and XTREME's baselines encode the pair
+(sentence, context) (papers.md section 3), so only ``sentence+context`` numbers sit beside theirs.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +29,7 @@ MLQA_R_LANGS = ("ar", "de", "en", "es", "hi", "vi", "zh")
 # Published sizes (LAReQA README) -- checked when the full language set is loaded.
 XQUAD_R_QUESTIONS_PER_LANG = 1190
 XQUAD_R_CANDIDATES = 13014
+CANDIDATE_TEXTS = ("sentence", "sentence+context")
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,19 @@ class LareqaPool:
     cand_texts: tuple[str, ...]
     cand_langs: tuple[str, ...]
     answers: dict[tuple[str, str], int]
+    cand_contexts: tuple[str, ...] = ()  # the paragraph of each candidate (empty if not loaded)
+
+    def with_candidate_text(self, candidate: str) -> LareqaPool:
+        """This pool with ``cand_texts`` as ``candidate`` says (see the module docstring)."""
+        if candidate not in CANDIDATE_TEXTS:
+            raise ConfigError(f"unknown candidate text {candidate!r}; choose one of {', '.join(CANDIDATE_TEXTS)}")
+        if candidate == "sentence":
+            return self
+        if len(self.cand_contexts) != len(self.cand_texts):
+            raise ConfigError(f"{self.name}: candidate text 'sentence+context' needs the paragraphs; "
+                              "this pool was built without them")
+        texts = tuple(f"{s} {c}" for s, c in zip(self.cand_texts, self.cand_contexts, strict=True))
+        return replace(self, cand_texts=texts)
 
     def candidates_of(self, lang: str | None) -> np.ndarray:
         """Indexes of the candidates in ``lang`` (all candidates for ``None``)."""
@@ -77,9 +96,9 @@ def _answer_sentence(breaks: list, start: int, path: Path, where: str) -> int:
     raise DataFormatError(f"{where}: answer_start {start} lies outside every sentence_breaks span", path)
 
 
-def load_lang_file(path: Path, lang: str, titles: frozenset[str] | None = None,
-                   seen_titles: set[str] | None = None) -> tuple[list[Question], list[str], list[str], dict[str, int]]:
-    """Parse one LAReQA JSON file: questions, candidate ids and texts, xling id -> local answer index.
+def load_lang_file(path: Path, lang: str, titles: frozenset[str] | None = None, seen_titles: set[str] | None = None
+                   ) -> tuple[list[Question], list[str], list[str], dict[str, int], list[str]]:
+    """Parse one LAReQA JSON file: questions, candidate ids and texts, xling id -> local answer index, contexts.
 
     With ``titles``, only the articles whose ``title`` is in it are kept (questions and candidates);
     paragraph numbers still count through the whole file, so candidate ids do not depend on the
@@ -94,6 +113,7 @@ def load_lang_file(path: Path, lang: str, titles: frozenset[str] | None = None,
     questions: list[Question] = []
     ids: list[str] = []
     texts: list[str] = []
+    contexts: list[str] = []
     answer: dict[str, int] = {}
     if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
         raise DataFormatError("expected a SQuAD-format object with a 'data' list", path)
@@ -113,9 +133,13 @@ def load_lang_file(path: Path, lang: str, titles: frozenset[str] | None = None,
                     f"{where}: needs 'sentences' and 'sentence_breaks' lists of equal length (LAReQA layout); "
                     "plain SQuAD/XQuAD files lack them", path)
             base = len(ids)
+            context = paragraph.get("context")
+            if not isinstance(context, str):
+                context = " ".join(sents)
             for s_no, sent in enumerate(sents):
                 ids.append(f"{lang}_{p_no}_{s_no}")
                 texts.append(sent)
+                contexts.append(context)
             for qa in paragraph.get("qas", []):
                 try:
                     xid, text, start = qa["id"], qa["question"], qa["answers"][0]["answer_start"]
@@ -127,7 +151,7 @@ def load_lang_file(path: Path, lang: str, titles: frozenset[str] | None = None,
                 answer[xid] = base + _answer_sentence(breaks, start, path, where)
                 questions.append(Question(f"{lang}_{xid}", lang, xid, text))
             p_no += 1
-    return questions, ids, texts, answer
+    return questions, ids, texts, answer, contexts
 
 
 def load_pool(name: str, directory: Path, langs: tuple[str, ...], titles: tuple[str, ...] | None = None) -> LareqaPool:
@@ -142,17 +166,19 @@ def load_pool(name: str, directory: Path, langs: tuple[str, ...], titles: tuple[
     cand_ids: list[str] = []
     cand_texts: list[str] = []
     cand_langs: list[str] = []
+    cand_contexts: list[str] = []
     answers: dict[tuple[str, str], int] = {}
     for lang in langs:
-        qs, ids, texts, answer = load_lang_file(Path(directory) / f"{lang}.json", lang, wanted, seen)
+        qs, ids, texts, answer, contexts = load_lang_file(Path(directory) / f"{lang}.json", lang, wanted, seen)
         offset = len(cand_ids)
         questions.extend(qs)
         cand_ids.extend(ids)
         cand_texts.extend(texts)
+        cand_contexts.extend(contexts)
         cand_langs.extend([lang] * len(ids))
         answers.update({(lang, xid): offset + i for xid, i in answer.items()})
     pool = LareqaPool(name, tuple(langs), tuple(questions), tuple(cand_ids), tuple(cand_texts),
-                      tuple(cand_langs), answers)
+                      tuple(cand_langs), answers, tuple(cand_contexts))
     if wanted is not None:
         missing = sorted(wanted - seen)
         if missing:

@@ -44,6 +44,26 @@ def lareqa_by_query_lang(entry: dict) -> dict[str, dict[str, float]]:
     return out
 
 
+def tie_ordered(entry: dict) -> dict[str, float]:
+    """LAReQA settings whose figures are mostly tie order -> their share of tied relevant candidates."""
+    from evaluation.lareqa_eval import TIE_ORDER_SHARE
+
+    return {s: m["tied_relevant"] for s, m in entry["summary"].items()
+            if m.get("tied_relevant", 0.0) > TIE_ORDER_SHARE}
+
+
+def lareqa_settings_line(entry: dict) -> str:
+    """One line naming a LAReQA table's averaging and candidate text (every LAReQA table carries it)."""
+    average = entry.get("average", "macro")
+    avg = ("averages: macro over query languages (cross: over ordered language pairs), as the hybrid-batch paper"
+           if average == "macro" else "averages: over all questions, as LAReQA's README")
+    cand = entry.get("candidate", "sentence")
+    text = ("candidates: the answer sentence alone -- LAReQA's baselines encode (sentence, paragraph), so these "
+            "numbers are not comparable with theirs" if cand == "sentence"
+            else "candidates: sentence followed by its paragraph (LAReQA's baselines encode the pair)")
+    return f"Settings: {avg}; {text}."
+
+
 def _csv_rows(results: dict) -> list[list]:
     rows = []
     for ds, entry in results["datasets"].items():
@@ -51,8 +71,9 @@ def _csv_rows(results: dict) -> list[list]:
             for setting, table in entry["per_lang"].items():
                 for key, metrics in table.items():
                     rows += [[results["model"], ds, setting, key, m, v] for m, v in metrics.items()]
+            label = "all questions" if entry.get("average") == "questions" else "macro"
             for setting, metrics in entry["summary"].items():
-                rows += [[results["model"], ds, setting, "macro", m, v] for m, v in metrics.items()]
+                rows += [[results["model"], ds, setting, label, m, v] for m, v in metrics.items()]
         else:
             for lang, metrics in entry["per_lang"].items():
                 rows += [[results["model"], ds, "", lang, m, v] for m, v in metrics.items()]
@@ -73,18 +94,25 @@ def markdown(results: dict) -> str:
         if entry["kind"] == "lareqa":
             rows = lareqa_by_query_lang(entry)
             cols = [f"{s} {m}" for s, m in LAREQA_COLS if any(f"{s} {m}" in r for r in rows.values())]
-            parts.append(f"## {ds}\n\n| query lang | " + " | ".join(cols) + " |\n|---|" + "---:|" * len(cols))
+            ties = tie_ordered(entry)
+            heads = [c + (" †" if c.split()[0] in ties else "") for c in cols]
+            parts.append(f"## {ds}\n\n{lareqa_settings_line(entry)}\n\n| query lang | " + " | ".join(heads)
+                         + " |\n|---|" + "---:|" * len(cols))
             for lang, row in rows.items():
                 parts.append(f"| {mark(lang)} | " + " | ".join(_fmt(row[c]) if c in row else "" for c in cols) + " |")
             macro = {f"{s} {m}": entry["summary"].get(s, {}).get(m) for s, m in LAREQA_COLS}
-            parts.append("| **macro avg** | " + " | ".join(
+            label = "avg over questions" if entry.get("average") == "questions" else "macro avg"
+            parts.append(f"| **{label}** | " + " | ".join(
                 _fmt(macro[c]) if macro.get(c) is not None else "" for c in cols) + " |")
+            tie_note = ("† mostly tie order: " + ", ".join(f"{s} {ties[s]:.0%}" for s in ties)
+                        + " of the relevant candidates score exactly the same as another candidate (BM25: mostly 0), "
+                        "so their ranks, and these columns, come mostly from the docid tie rule. ") if ties else ""
             parts.append(f"\n{entry['n_questions']} questions, {entry['n_candidates']} candidates. cross = mean over "
-                         "candidate languages of the query language (the macro row averages all ordered pairs); "
+                         "candidate languages of the query language; "
                          "mAP = trec_eval AP over the full ranking; recall@k = relevant in top k / relevant; "
                          "rank distance = max - min rank of the parallel answers in multi (lower is better). "
                          f"Questions without a relevant candidate, left out: {entry['skipped_without_relevant']}. "
-                         + LOW_NOTE + "\n")
+                         + tie_note + LOW_NOTE + "\n")
         else:
             names = list(entry["average"])
             counts = ["n_queries", "n_topics_without_qrels"]

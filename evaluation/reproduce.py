@@ -4,8 +4,13 @@ The YAML (``evaluation/expected_scores.yaml`` by default) lists entries of ``mod
 results, i.e. ``--model-name`` or ``--model``), ``dataset`` (``miracl/dev``-style groups or a
 LAReQA id), ``metric`` (``ndcg@10``, ``recall@100``, ``mrr@100``; for LAReQA ``"<setting> <metric>"``
 such as ``multi map``), ``values`` (language -> score; ``macro`` for the LAReQA macro average),
-``tolerance`` (absolute) and ``source``. Entries marked ``reference: true`` are published numbers
-of models that cannot be rerun (shown, never failed).
+``tolerance`` (absolute), ``source`` and ``settings``: the evaluation settings the figures hold for
+(any of ``query_prefix``, ``passage_prefix``, ``pooling``, ``normalize``, ``max_length``,
+``candidate``, ``average``, ``bm25_k1``, ``bm25_b``; compared with the resolved ``settings`` that
+``codeswitch evaluate`` records in metrics.json). A run whose settings differ from an entry's gets
+"no expected score" for it -- neither pass nor fail. Entries marked ``reference: true`` are
+published numbers of models that cannot be rerun (shown, never failed; a note names the settings in
+which they differ from the run, e.g. LAReQA's sentence+context candidates).
 """
 
 from __future__ import annotations
@@ -35,12 +40,15 @@ class CheckRow:
     tolerance: float
     reference: bool
     source: str
+    differs: str = ""  # settings in which the run differs from the entry ("" = same)
 
     @property
     def status(self) -> str:
-        """``reference`` (published, not rerun), ``not run``, ``ok`` or ``FAIL``."""
+        """``reference`` (published), ``no expected score`` (other settings), ``not run``, ``ok`` or ``FAIL``."""
         if self.reference:
             return "reference"
+        if self.differs:
+            return "no expected score"
         if self.got is None:
             return "not run"
         return "ok" if abs(self.got - self.expected) <= self.tolerance else "FAIL"
@@ -88,6 +96,18 @@ def lookup(result: dict, dataset: str, metric: str, key: str) -> float | None:
     return None
 
 
+def settings_differ(wanted: dict, result: dict) -> str:
+    """The settings of an entry that a result does not share, as ``key got (expected X)``; "" if none."""
+    have = result.get("settings", {})
+    out = []
+    for key, value in sorted(wanted.items()):
+        got = have.get(key, "not recorded")
+        if got != value and not (isinstance(value, (int, float)) and isinstance(got, (int, float))
+                                 and float(got) == float(value)):
+            out.append(f"{key} {got!r} (entry: {value!r})")
+    return ", ".join(out)
+
+
 def check(results_dir: Path, expected: Path = DEFAULT_EXPECTED) -> list[CheckRow]:
     """Every expected figure whose model was evaluated in ``results_dir``, with its status."""
     try:
@@ -108,21 +128,30 @@ def check(results_dir: Path, expected: Path = DEFAULT_EXPECTED) -> list[CheckRow
         reference = bool(e.get("reference", False))
         if model not in results and not (reference and any(dataset_in(r, dataset) for r in results.values())):
             continue
+        wanted = e.get("settings") or {}
+        if not isinstance(wanted, dict):
+            raise DataFormatError(f"entry {i} ({model}, {dataset}): 'settings' must be a mapping, e.g. "
+                                  "{candidate: sentence, average: macro}", expected)
         tol = float(e.get("tolerance", spec.get("tolerance", 0.0005)))
+        if model in results:
+            differs = settings_differ(wanted, results[model])
+        else:  # a reference: name how the runs on this dataset differ from its settings
+            runs = [r for r in results.values() if dataset_in(r, dataset)]
+            differs = "; ".join(sorted({d for d in (settings_differ(wanted, r) for r in runs) if d}))
         for key, value in values.items():
             got = lookup(results[model], dataset, metric, str(key)) if model in results else None
             rows.append(CheckRow(model, dataset, metric, str(key), float(value), got, tol, reference,
-                                 str(e.get("source", ""))))
+                                 str(e.get("source", "")), differs))
     return rows
 
 
 def format_rows(rows: list[CheckRow]) -> str:
     """A Markdown table of the check."""
-    lines = ["| model | dataset | metric | lang | expected | got | delta | tol | status |",
-             "|---|---|---|---|---:|---:|---:|---:|---|"]
+    lines = ["| model | dataset | metric | lang | expected | got | delta | tol | status | settings differ |",
+             "|---|---|---|---|---:|---:|---:|---:|---|---|"]
     for r in rows:
         got = "" if r.got is None else f"{r.got:.4f}"
-        delta = "" if r.got is None else f"{r.got - r.expected:+.4f}"
+        delta = "" if r.got is None or r.differs else f"{r.got - r.expected:+.4f}"
         lines.append(f"| {r.model} | {r.dataset} | {r.metric} | {r.key} | {r.expected:.4f} | {got} | {delta} | "
-                     f"{r.tolerance:g} | {r.status} |")
+                     f"{r.tolerance:g} | {r.status} | {r.differs} |")
     return "\n".join(lines)

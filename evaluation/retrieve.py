@@ -1,19 +1,25 @@
 """Models behind ``codeswitch evaluate``: BM25 and dense encoders, as LAReQA scorers and corpus retrievers.
 
-Both rank with trec_eval's rule (score descending, docid descending). Dense passages of MIRACL and
+Both rank with trec_eval's rule (score descending, docid descending); BM25 corpus runs hold only the
+documents that match the query (Lucene's behaviour), never zero-score padding. Dense passages of MIRACL and
 Mr.TyDi are embedded as ``title + " " + text`` (MIRACL's convention); BM25 indexes the same string.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
+import sys
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from codeswitch.errors import DataFormatError
-from evaluation.bm25 import BM25Config, BM25Index
+from evaluation.bm25 import BM25Config, BM25Index, stream_search
 from evaluation.datasets import RetrievalTask
 from evaluation.encoders import DenseEncoder
 from evaluation.lareqa import LareqaPool, Question
@@ -22,40 +28,76 @@ from evaluation.search import DenseIndex, IndexConfig
 from evaluation.trec_io import Run
 
 
-def top_k(scores: np.ndarray, docids: np.ndarray, order_key: np.ndarray, k: int) -> list[tuple[str, float]]:
-    """Exact top ``k`` of one full score vector, ties by docid descending (includes the whole tie group)."""
-    if len(scores) > k:
-        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-        cand = np.flatnonzero(scores >= kth)
-    else:
-        cand = np.arange(len(scores))
-    order = cand[np.lexsort((-order_key[cand], -scores[cand]))][:k]
-    return [(docids[i], float(scores[i])) for i in order]
+def _docid_hashes(docids: list[str]) -> np.ndarray:
+    return np.array([int.from_bytes(hashlib.blake2b(d.encode(), digest_size=8).digest(), "little")
+                     for d in docids], dtype=np.uint64)
 
 
-def _order_key(docids: list[str]) -> np.ndarray:
-    key = np.empty(len(docids), dtype=np.int64)
-    key[np.argsort(np.array(docids, dtype=object), kind="stable")] = np.arange(len(docids))
-    return key
+def iter_corpus_shards(task: RetrievalTask, shard_size: int) -> Iterator[tuple[list[str], list[str]]]:
+    """Stream a task's corpus as ``(docids, texts)`` shards of at most ``shard_size`` passages.
 
+    Texts are ``title + " " + text``. Only one shard of texts is ever held; what is kept across
+    shards is an 8-byte hash per docid (to find a docid that appears twice) and the relevant docids
+    of the qrels (to raise, after the last shard, if the corpus lacks some of them).
+    """
+    needed = {d for judged in task.qrels.values() for d, g in judged.items() if g >= 1}
+    found: set[str] = set()
+    seen = np.zeros(0, dtype=np.uint64)  # sorted hashes of the docids of earlier shards
 
-def load_corpus(task: RetrievalTask) -> tuple[list[str], list[str]]:
-    """Docids and ``title + " " + text`` of a task's corpus; error if qrels name missing documents."""
-    docids, texts, seen = [], [], set()
+    def check(docids: list[str]) -> np.ndarray:
+        h = _docid_hashes(docids)
+        order = np.argsort(h, kind="stable")
+        dup_in = np.flatnonzero(h[order][1:] == h[order][:-1])
+        dup = order[dup_in[0] + 1] if len(dup_in) else None
+        prev = np.flatnonzero(np.isin(h, seen))
+        if len(prev) and (dup is None or prev[0] < dup):
+            dup = prev[0]
+        if dup is not None:
+            raise DataFormatError(f"corpus of {task.dataset_id}: docid {docids[dup]!r} appears twice",
+                                  task.corpus_files[0])
+        return np.sort(np.concatenate([seen, h]))
+
+    docids: list[str] = []
+    texts: list[str] = []
     for docid, title, text in tqdm(task.iter_corpus(), desc=f"{task.dataset_id} corpus", unit=" docs"):
-        if docid in seen:
-            raise DataFormatError(f"corpus of {task.dataset_id}: docid {docid!r} appears twice", task.corpus_files[0])
-        seen.add(docid)
         docids.append(docid)
         texts.append(f"{title} {text}" if title else text)
-    needed = {d for judged in task.qrels.values() for d, g in judged.items() if g >= 1}
-    missing = sorted(needed - seen)
+        if docid in needed:
+            found.add(docid)
+        if len(docids) == shard_size:
+            seen = check(docids)
+            yield docids, texts
+            docids, texts = [], []
+    if docids:
+        seen = check(docids)
+        yield docids, texts
+    missing = sorted(needed - found)
     if missing:
         raise DataFormatError(
             f"corpus of {task.dataset_id} lacks {len(missing)} of the {len(needed)} relevant documents named in "
             f"the qrels (e.g. {', '.join(missing[:3])}); use the matching corpus version/language",
             task.corpus_files[0])
+
+
+def load_corpus(task: RetrievalTask) -> tuple[list[str], list[str]]:
+    """Docids and ``title + " " + text`` of a task's whole corpus (in memory); errors as :func:`iter_corpus_shards`."""
+    docids: list[str] = []
+    texts: list[str] = []
+    for ids, txt in iter_corpus_shards(task, 1 << 62):
+        docids.extend(ids)
+        texts.extend(txt)
     return docids, texts
+
+
+def corpus_checksum(files: tuple[Path, ...]) -> str:
+    """sha256 over the names and bytes of the corpus files (part of an on-disk index's key)."""
+    h = hashlib.sha256()
+    for f in files:
+        h.update(Path(f).name.encode() + b"\0")
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
 
 
 class BM25Model:
@@ -63,8 +105,9 @@ class BM25Model:
 
     name = "bm25"
 
-    def __init__(self, config: BM25Config = BM25Config()) -> None:
-        self.config = config
+    def __init__(self, config: BM25Config = BM25Config(), shard_size: int = 2_000_000) -> None:
+        self.config, self.shard_size = config, shard_size
+        self.settings = {"bm25_k1": config.k1, "bm25_b": config.b}
 
     def lareqa_scorer(self, pool: LareqaPool) -> Scorer:
         cache: dict[str | None, BM25Index] = {}
@@ -79,11 +122,8 @@ class BM25Model:
         return score
 
     def retrieve(self, task: RetrievalTask, k: int, work_dir: Path | None = None) -> Run:
-        docids, texts = load_corpus(task)
-        index = BM25Index(texts, [task.lang] * len(texts), self.config)
-        ids, okey = np.array(docids, dtype=object), _order_key(docids)
-        return {qid: dict(top_k(index.scores(q, task.lang), ids, okey, k))
-                for qid, q in tqdm(task.topics.items(), desc=f"{task.dataset_id} BM25", unit=" q")}
+        """Top ``k`` matching documents per topic; the corpus is streamed twice, ``shard_size`` passages at a time."""
+        return stream_search(task.topics, task.lang, lambda: iter_corpus_shards(task, self.shard_size), k, self.config)
 
 
 class DenseModel:
@@ -92,6 +132,7 @@ class DenseModel:
     def __init__(self, encoder: DenseEncoder, index_config: IndexConfig = IndexConfig()) -> None:
         self.encoder, self.index_config = encoder, index_config
         self.name = encoder.config.model
+        self.settings = getattr(encoder, "settings", {})
 
     def lareqa_scorer(self, pool: LareqaPool) -> Scorer:
         q_emb = self.encoder.encode_queries([q.text for q in pool.questions], desc=f"{pool.name} questions")
@@ -104,18 +145,42 @@ class DenseModel:
 
         return score
 
-    def _shards(self, docids: list[str], texts: list[str]) -> Iterator[tuple[list[str], np.ndarray]]:
-        step = self.index_config.shard_size
-        for i in range(0, len(docids), step):
-            yield docids[i:i + step], self.encoder.encode_passages(texts[i:i + step], desc=f"passages {i}+")
+    def index_key(self, task: RetrievalTask) -> str:
+        """What an on-disk index of ``task`` is keyed by: everything that changes a vector or the index.
+
+        The encoder fingerprint (model files, resolved prefixes, pooling, normalisation, max length,
+        fp16), the index kind and shard size, the passage text rule and a checksum of the corpus files.
+        """
+        parts = {"encoder": self.encoder.fingerprint, "index": asdict(self.index_config),
+                 "passage_text": "title + ' ' + text", "corpus": corpus_checksum(task.corpus_files)}
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def retrieve(self, task: RetrievalTask, k: int, index_dir: Path | None = None) -> Run:
-        if index_dir is not None and (index_dir / "index.json").is_file():
-            index = DenseIndex.load(index_dir, self.encoder.dim, self.name)
-        else:
-            docids, texts = load_corpus(task)
+        """Top ``k`` per topic; with ``index_dir`` the index lives (and is reused) under ``index_dir/<key>``.
+
+        The corpus is streamed shard by shard (``shard_size`` passages): with ``index_dir`` at most one
+        shard of texts, embeddings and FAISS index is in memory at a time. An index is reused only
+        when its key matches and it was completed; an interrupted one is rebuilt.
+        """
+        index = None
+        if index_dir is not None:
+            key = self.index_key(task)
+            index_dir = Path(index_dir) / key[:16]
+            index = DenseIndex.load_complete(index_dir, self.encoder.dim, key, self.name)
+        if index is None:
+            if index_dir is not None and index_dir.exists():
+                print(f"note: {index_dir} holds an incomplete index (interrupted build); rebuilding it",
+                      file=sys.stderr)
+                shutil.rmtree(index_dir)
             index = DenseIndex(self.encoder.dim, self.index_config, index_dir, self.name)
-            index.add(self._shards(docids, texts))
+            step = self.index_config.shard_size
+            for n, (ids, texts) in enumerate(iter_corpus_shards(task, step)):
+                emb = self.encoder.encode_passages(texts, desc=f"passages {n * step}+")
+                del texts  # drop this shard's texts before the next one is read
+                index.add_shard(ids, emb)
+                del ids, emb
+            if index_dir is not None:
+                index.mark_complete(key)
         qids = list(task.topics)
         q_emb = self.encoder.encode_queries([task.topics[q] for q in qids], desc=f"{task.dataset_id} queries")
         hits = index.search(q_emb, k)

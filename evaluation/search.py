@@ -5,7 +5,8 @@ Index kinds and the memory each needs for N passages of dimension d (float32):
 * ``flat`` (default, exact inner product): 4·d·N bytes -- 203 MB for MIRACL sw (131,924 × 384),
   50 GB for MIRACL en (32.9M × 384), 101 GB at d=768. With ``shard_size`` the corpus is split
   into flat shards searched one after the other and merged exactly; with ``index_dir`` the
-  shards live on disk and only one is in memory at a time (4·d·shard_size bytes).
+  shards (vectors and docids) live on disk and only one is in memory at a time (4·d·shard_size
+  bytes). On disk, ``index.json`` is written last and marks the index complete.
 * ``hnsw`` (approximate): about 4·d·N + 8·M·N bytes (M=32 links: +256 B per passage).
 * ``ivf`` (approximate, IVF-Flat, nlist = 4·sqrt(N) by default): 4·d·N + 8·N bytes; trains on
   up to 100k vectors of the first shard.
@@ -52,7 +53,8 @@ class DenseIndex:
             raise ConfigError(f"unknown index kind {config.kind!r}; choose one of {', '.join(INDEX_KINDS)}")
         self.dim, self.config, self.index_dir, self.model = dim, config, index_dir, model
         self._shards: list = []  # faiss indexes (in memory) or shard file paths (on disk)
-        self._docids: list[np.ndarray] = []
+        self._docids: list = []  # docid arrays (in memory) or docid file paths (on disk, read when searched)
+        self._sizes: list[int] = []
 
     # building ---------------------------------------------------------------------------------
     def add_shard(self, docids: list[str], emb: np.ndarray) -> None:
@@ -81,36 +83,54 @@ class DenseIndex:
             faiss.write_index(index, str(self.index_dir / f"shard-{n:05d}.faiss"))
             (self.index_dir / f"shard-{n:05d}.docids").write_text("\n".join(docids) + "\n", encoding="utf-8")
             self._shards.append(self.index_dir / f"shard-{n:05d}.faiss")
-            self._write_meta()
+            self._docids.append(self.index_dir / f"shard-{n:05d}.docids")
         else:
             self._shards.append(index)
-        self._docids.append(ids)
+            self._docids.append(ids)
+        self._sizes.append(len(docids))
 
     def add(self, items: Iterable[tuple[list[str], np.ndarray]]) -> None:
         """Index shards from an iterator of ``(docids, embeddings)``."""
         for docids, emb in items:
             self.add_shard(docids, emb)
 
-    def _write_meta(self) -> None:
-        meta = {"dim": self.dim, "model": self.model, "shards": len(self._shards), "config": asdict(self.config)}
-        (self.index_dir / "index.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    def mark_complete(self, key: str) -> None:
+        """Write ``index.json`` -- the completion marker -- once every shard is on disk.
+
+        ``key`` names what the vectors were built from (see ``DenseModel.index_key``); an index
+        without this file (a build interrupted after some shards) is never loaded.
+        """
+        meta = {"complete": True, "key": key, "dim": self.dim, "model": self.model, "shards": len(self._shards),
+                "sizes": self._sizes, "config": asdict(self.config)}
+        tmp = self.index_dir / "index.json.tmp"
+        tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        tmp.replace(self.index_dir / "index.json")
 
     @classmethod
-    def load(cls, index_dir: Path, dim: int, model: str = "") -> DenseIndex:
-        """Open an index saved under ``index_dir``; its dimension must equal the encoder's ``dim``."""
-        meta = json.loads((index_dir / "index.json").read_text(encoding="utf-8"))
-        check_dim(int(meta["dim"]), dim, index_dir / "index.json", model)
+    def load_complete(cls, index_dir: Path, dim: int, key: str, model: str = "") -> DenseIndex | None:
+        """The index saved under ``index_dir`` if it is complete and was built for ``key``, else None.
+
+        Its dimension must equal the encoder's ``dim`` (a mismatch is an error, not a rebuild).
+        """
+        meta_path = index_dir / "index.json"
+        if not meta_path.is_file():
+            return None
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        check_dim(int(meta["dim"]), dim, meta_path, model)
+        shards = [index_dir / f"shard-{n:05d}.faiss" for n in range(int(meta["shards"]))]
+        if not meta.get("complete") or meta.get("key") != key or not all(
+                p.is_file() and p.with_suffix(".docids").is_file() for p in shards):
+            return None
         self = cls(dim, IndexConfig(**meta["config"]), index_dir, model)
-        for n in range(int(meta["shards"])):
-            self._shards.append(index_dir / f"shard-{n:05d}.faiss")
-            text = (index_dir / f"shard-{n:05d}.docids").read_text(encoding="utf-8")
-            self._docids.append(np.array(text.splitlines(), dtype=object))
+        self._shards = shards
+        self._docids = [p.with_suffix(".docids") for p in shards]
+        self._sizes = [int(n) for n in meta["sizes"]]
         return self
 
     @property
     def size(self) -> int:
         """Number of indexed passages."""
-        return sum(len(d) for d in self._docids)
+        return sum(self._sizes)
 
     # searching --------------------------------------------------------------------------------
     def search(self, queries: np.ndarray, k: int = 1000) -> list[list[tuple[str, float]]]:
@@ -122,9 +142,12 @@ class DenseIndex:
         pooled: list[list[tuple[str, float]]] = [[] for _ in range(len(q))]
         for shard, ids in zip(self._shards, self._docids, strict=True):
             index = faiss.read_index(str(shard)) if isinstance(shard, Path) else shard
+            if isinstance(ids, Path):
+                ids = np.array(ids.read_text(encoding="utf-8").splitlines(), dtype=object)
             for qi, (d_row, i_row) in enumerate(zip(*self._search_shard(index, q, k, len(ids)), strict=True)):
-                pooled[qi].extend((ids[i], float(s)) for s, i in zip(d_row, i_row, strict=True) if i >= 0)
-        return [sorted(rows, key=lambda r: (r[1], r[0]), reverse=True)[:k] for rows in pooled]
+                rows = pooled[qi] + [(ids[i], float(s)) for s, i in zip(d_row, i_row, strict=True) if i >= 0]
+                pooled[qi] = sorted(rows, key=lambda r: (r[1], r[0]), reverse=True)[:k]
+        return pooled
 
     def _search_shard(self, index, q: np.ndarray, k: int, n: int) -> tuple[list, list]:
         fetch = min(n, k + 16)

@@ -64,6 +64,7 @@ class KeywordEncoder:
     def __init__(self, dim: int = 64, name: str = "keyword") -> None:
         self.dim = dim
         self.config = KeywordConfig(name)
+        self.fingerprint = f"keyword-{dim}-{name}"
 
     def _enc(self, texts) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -74,3 +74,32 @@ def test_corpus_missing_relevant_docs_counted(tmp_path):
     task = resolve("miracl/sw/dev", tmp_path, corpus=bad).tasks[0]
     with pytest.raises(DataFormatError, match=r"bad.jsonl:2: expected a JSON object"):
         load_corpus(task)
+
+
+@pytest.mark.parametrize("dataset", ["miracl/sw/dev", "xquad-r"])
+def test_offline_without_data_dir_is_one_line(dataset, tmp_path, monkeypatch):
+    import urllib.error
+    import urllib.request
+
+    import huggingface_hub
+    import huggingface_hub.constants
+    from click.testing import CliRunner
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    from codeswitch.cli import main
+
+    def no_hub(*a, **k):
+        raise LocalEntryNotFoundError("Got: ConnectError: [Errno -2] Name or service not known\nAn error happened")
+
+    def no_net(*a, **k):
+        raise urllib.error.URLError("[Errno -2] Name or service not known")
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", no_hub)
+    monkeypatch.setattr(urllib.request, "urlretrieve", no_net)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HOME", str(tmp_path / "hf"))
+    r = CliRunner().invoke(main, ["evaluate", "--model", "bm25", "--dataset", dataset, "--out", str(tmp_path / "o")])
+    assert r.exit_code == 1 and not isinstance(r.exception, (LocalEntryNotFoundError, urllib.error.URLError))
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), r.output
+    assert "could not download it from" in lines[0] and "offline, pass local files with --data-dir DIR" in lines[0]
+    assert not (tmp_path / "o").exists()

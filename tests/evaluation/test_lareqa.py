@@ -78,3 +78,64 @@ def test_lareqa_bad_files(tmp_path):
     (tmp_path / "en.json").write_text("{not json")
     with pytest.raises(DataFormatError, match="not valid UTF-8 JSON"):
         load_pool("mlqa-r", tmp_path, ("en",))
+
+
+def _recomputed_from(run_dir, setting, key, ranks_only):
+    """mAP, recall@10 and rank distance per question from the files alone (pytrec_eval or the ranks file)."""
+    qrels = read_qrels(run_dir / f"{setting}.{key}.qrels")
+    ranks: dict[str, list[int]] = {}
+    if ranks_only:
+        lines = (run_dir / f"{setting}.{key}.ranks.tsv").read_text().splitlines()
+        assert lines[0] == "qid\tdocid\trank\tscore"
+        for line in lines[1:]:
+            qid, docid, rank, _ = line.split("\t")
+            assert docid in qrels[qid]
+            ranks.setdefault(qid, []).append(int(rank))
+        aps = [np.mean([j / r for j, r in enumerate(sorted(rs), 1)]) for rs in ranks.values()]
+        r10 = [np.mean([r <= 10 for r in rs]) for rs in ranks.values()]
+    else:
+        run = read_run(run_dir / f"{setting}.{key}.trec")
+        ref = pytrec_eval.RelevanceEvaluator(qrels, {"map", "recall.10"}).evaluate(run)
+        aps = [ref[q]["map"] for q in qrels]
+        r10 = [ref[q]["recall_10"] for q in qrels]
+        for q, rel in qrels.items():
+            order = [d for d, _ in ranked(run[q])]
+            ranks[q] = [order.index(d) + 1 for d in rel]
+    return np.mean(aps), np.mean(r10), np.mean([max(r) - min(r) for r in ranks.values()])
+
+
+def test_run_files_reproduce_every_metric(shared_data, tmp_path):
+    # before: runs were cut at --run-depth and nothing beside them held the deeper ranks
+    pool = _slice(resolve("xquad-r", shared_data, langs=("en", "de", "zh")).pool, 6)
+    scorer = DenseModel(KeywordEncoder()).lareqa_scorer(pool)
+    shallow = evaluate_pool(pool, scorer, ("multi",), run_dir=tmp_path / "d1", depth=1)
+    full = evaluate_pool(pool, scorer, ("multi",), run_dir=tmp_path / "full", depth=None)
+    assert "not mAP or the rank distance" in (tmp_path / "d1" / "README.txt").read_text()
+    for key in ("en", "zh"):
+        ours = shallow.per_lang["multi"][key]
+        assert ours == full.per_lang["multi"][key]
+        assert max(len(d) for d in read_run(tmp_path / "d1" / f"multi.{key}.trec").values()) == 1
+        for run_dir, ranks_only in ((tmp_path / "d1", True), (tmp_path / "full", True), (tmp_path / "full", False)):
+            ap, r10, rd = _recomputed_from(run_dir, "multi", key, ranks_only)
+            assert ours["map"] == pytest.approx(ap, abs=1e-12)
+            assert ours["recall@10"] == pytest.approx(r10, abs=1e-12)
+            assert ours["rank_distance"] == pytest.approx(rd)
+        assert max(len(d) for d in read_run(tmp_path / "full" / f"multi.{key}.trec").values()) > 10
+
+
+def test_run_depth_must_be_positive_or_full(tmp_path):
+    from click.testing import CliRunner
+
+    from codeswitch.cli import main
+    from codeswitch.errors import ConfigError
+
+    lareqa_file(tmp_path / "en.json", "en", [(["Paris is in France."], [("a", "where is paris", 0)])])
+    base = ["evaluate", "--model", "bm25", "--dataset", "mlqa-r", "--langs", "en", "--data-dir", str(tmp_path)]
+    r = CliRunner().invoke(main, [*base, "--run-depth", "-5", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "'-5': expected a positive number of hits per question (e.g. 100) or 'full'" in r.output
+    r = CliRunner().invoke(main, [*base, "--run-depth", "full", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "o" / "runs" / "mlqa-r" / "mono.en.ranks.tsv").is_file()
+    pool = resolve("mlqa-r", tmp_path, langs=("en",)).pool
+    with pytest.raises(ConfigError, match="run depth -5: expected a positive number"):
+        evaluate_pool(pool, BM25Model().lareqa_scorer(pool), ("mono",), run_dir=tmp_path / "r", depth=-5)

@@ -238,3 +238,15 @@ def test_cli_dry_run_writes_nothing(tmp_path, shared_data):
     assert r.exit_code == 0, r.output
     assert "[plan]" in r.output
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # issue 12: no OUT/recipe.json, no results
+
+
+def test_xquad_small_cpu_evaluates_at_the_models_length(tmp_path, shared_data, monkeypatch):
+    # issue 11 defect 6: eval.max_length 64 truncated 10-18 % of the held-out candidates
+    monkeypatch.setenv("CODESWITCH_DATA", str(shared_data))
+    recipe = load_recipe(Path(__file__).resolve().parents[3] / "recipes" / "xquad-small-cpu.yaml")
+    assert "max_length" not in recipe.eval
+    assert recipe.train["max_passage_length"] == 64  # training length is a separate setting
+    runner = RecipeRunner(recipe, tmp_path / "out", dry_run=True, echo=lambda s: None, invoker=FakeInvoker())
+    runner.run()
+    args, _ = runner._eval_args()
+    assert "--max-length" not in args and "--titles" in args
