@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from codeswitch.errors import ConfigError, DataFormatError
+from codeswitch.example_io import read_utf8
 from evaluation.report import lareqa_by_query_lang
 
 DEFAULT_EXPECTED = Path(__file__).with_name("expected_scores.yaml")
@@ -111,7 +112,7 @@ def settings_differ(wanted: dict, result: dict) -> str:
 def check(results_dir: Path, expected: Path = DEFAULT_EXPECTED) -> list[CheckRow]:
     """Every expected figure whose model was evaluated in ``results_dir``, with its status."""
     try:
-        spec = yaml.safe_load(Path(expected).read_text(encoding="utf-8"))
+        spec = yaml.safe_load(read_utf8(expected))
     except FileNotFoundError:
         raise ConfigError(f"expected-scores file {expected} not found") from None
     except yaml.YAMLError as exc:

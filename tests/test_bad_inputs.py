@@ -390,9 +390,7 @@ CASES: list = [
     ("check-expected-missing", ["check-scores", "{d}/results", "--expected", "{d}/nope.yaml"], "nope.yaml"),
     ("check-expected-bad-yaml", ["check-scores", "{d}/results", "--expected", "{d}/expected-bad.yaml"],
      "expected-bad.yaml"),
-    pytest.param("check-expected-binary", ["check-scores", "{d}/results", "--expected", "{d}/binary.yaml"],
-                 "binary.yaml", marks=pytest.mark.xfail(strict=True, reason="evaluation/ reads the YAML without a "
-                                                        "UTF-8 check: left to the evaluation helper (issue 12)")),
+    ("check-expected-binary", ["check-scores", "{d}/results", "--expected", "{d}/binary.yaml"], "binary.yaml"),
     ("check-file-not-dir", ["check-scores", "{d}/en-de.txt"], "en-de.txt"),
     # ---------------------------------------------------------------- recipe run
     ("recipe-missing", [*RECIPE, "{d}/nope.yaml", "--out", "{o}/r"], "nope.yaml"),
