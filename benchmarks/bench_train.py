@@ -1,5 +1,8 @@
 """Training benchmarks: our trainer vs plain sentence-transformers MNRL, sampler overhead, a real fine-tune.
 
+``throughput`` times our trainer, our trainer with ``--freeze-embeddings`` and plain
+sentence-transformers side by side in one run (rotating order, best median of each).
+
 Usage (CPU here; the same commands run on a GPU):
 
     python benchmarks/bench_train.py throughput --model $CODESWITCH_E5 --steps 12
@@ -108,14 +111,15 @@ def plain_st_run(model_path, data_path, batch_size, steps, max_len_q, max_len_p,
     return _step_stats(timer.times)
 
 
-def our_run(model_path, data_path, batch_size, steps, max_len_q, max_len_p, seed, out) -> dict:
+def our_run(model_path, data_path, batch_size, steps, max_len_q, max_len_p, seed, out, freeze=False) -> dict:
     from training.config import TrainConfig
     from training.trainer import train
 
     timer = StepTimer()
     cfg = TrainConfig(data=str(data_path), model=str(model_path), out=str(out), batch_size=batch_size,
                       max_steps=steps, seed=seed, max_query_length=max_len_q, max_passage_length=max_len_p,
-                      query_prefix="query: ", passage_prefix="passage: ", save_steps=10**6, device="cpu")
+                      query_prefix="query: ", passage_prefix="passage: ", save_steps=10**6, device="cpu",
+                      freeze_embeddings=freeze)
     t0 = time.perf_counter()
     train(cfg, overwrite=True, callbacks=[timer])
     return {**_step_stats(timer.times), "total_s": time.perf_counter() - t0}
@@ -155,17 +159,17 @@ def cmd_throughput(a) -> None:
         data = Path(tmp) / "xquad.jsonl"
         write_examples(xquad_records(("en", "de", "es", "ru"), slice(0, 40)), data)
         common = (a.model, data, a.batch_size, a.steps, a.max_query_length, a.max_passage_length, a.seed)
-        # alternate the order (ours, plain, plain, ours, ...) and keep each system's fastest median,
-        # so load from other jobs on a shared machine penalises neither side systematically
-        runs: dict[str, list[dict]] = {"ours": [], "plain": []}
+        # rotate the order (ours, plain, frozen; plain, frozen, ours; ...) and keep each system's fastest
+        # median, so load from other jobs on a shared machine penalises no side systematically
+        systems = {"ours": lambda: our_run(*common, Path(tmp) / "ours"),
+                   "plain": lambda: plain_st_run(*common),
+                   "frozen": lambda: our_run(*common, Path(tmp) / "frozen", freeze=True)}
+        names = list(systems)
+        runs: dict[str, list[dict]] = {n: [] for n in names}
         for r in range(a.repeats):
-            for name in (("ours", "plain") if r % 2 == 0 else ("plain", "ours")):
-                if name == "ours":
-                    runs["ours"].append(our_run(*common, Path(tmp) / "ours"))
-                else:
-                    runs["plain"].append(plain_st_run(*common))
-        ours = min(runs["ours"], key=lambda x: x["median_step_s"])
-        plain = min(runs["plain"], key=lambda x: x["median_step_s"])
+            for name in names[r % 3:] + names[:r % 3]:
+                runs[name].append(systems[name]())
+        ours, plain, frozen = (min(runs[n], key=lambda x: x["median_step_s"]) for n in names)
         over = sampler_overhead(data, a.batch_size, 2000)
     step = ours["median_step_s"]
     res = {
@@ -175,6 +179,9 @@ def cmd_throughput(a) -> None:
         "all_medians": {k: [x["median_step_s"] for x in v] for k, v in runs.items()},
         "ours_hybrid": {**ours, "pairs_per_s": a.batch_size / step},
         "plain_st_mnrl_no_duplicates": {**plain, "pairs_per_s": a.batch_size / plain["median_step_s"]},
+        "ours_hybrid_frozen_embeddings": {**frozen, "pairs_per_s": a.batch_size / frozen["median_step_s"]},
+        "frozen_speedup": step / frozen["median_step_s"],
+        "loadavg_1m_at_end": os.getloadavg()[0],
         "sampler": over,
         "sampler_plus_bookkeeping_pct_of_step": 100 * (over["sampler_s_per_batch"] + over["batch_mix_s_per_batch"])
         / step,
@@ -187,6 +194,11 @@ def cmd_throughput(a) -> None:
         f"| ours (hybrid, alpha 0.5) | {step:.3f} | {res['ours_hybrid']['pairs_per_s']:.1f} |",
         f"| plain ST MNRL (NO_DUPLICATES) | {plain['median_step_s']:.3f} | "
         f"{res['plain_st_mnrl_no_duplicates']['pairs_per_s']:.1f} |",
+        f"| ours, --freeze-embeddings | {frozen['median_step_s']:.3f} | "
+        f"{res['ours_hybrid_frozen_embeddings']['pairs_per_s']:.1f} |",
+        "",
+        f"Frozen word embeddings: {res['frozen_speedup']:.2f}x faster steps than training them "
+        f"(load average {res['loadavg_1m_at_end']:.2f} at the end).",
         "",
         f"Sampler: {1e3 * over['sampler_s_per_batch']:.3f} ms/batch; batch-mix bookkeeping "
         f"{1e3 * over['batch_mix_s_per_batch']:.3f} ms/batch; together "
@@ -276,7 +288,7 @@ def main() -> None:
         s.add_argument("--max-passage-length", type=int, default=128)
         s.add_argument("--seed", type=int, default=13)
     sub.choices["throughput"].add_argument("--steps", type=int, default=12)
-    sub.choices["throughput"].add_argument("--repeats", type=int, default=2)
+    sub.choices["throughput"].add_argument("--repeats", type=int, default=3)
     ft = sub.choices["finetune"]
     ft.add_argument("--minutes", type=float, default=10.0, help="stop at the first step after this wall time")
     ft.add_argument("--max-steps", type=int, default=300)

@@ -13,6 +13,7 @@ import click
 
 from codeswitch.languages import LOW_RESOURCE
 from codeswitch.options import PROBABILITY, FiniteFloat
+from evaluation.backends import BACKENDS, QUANTIZATIONS
 
 _DATASETS_HELP = ("dataset id, repeatable: miracl/<lang>/<dev|train>, miracl/<dev|train> (all languages or --langs), "
                   "mrtydi/<lang>/<train|dev|test>, mrtydi/<split>, xquad-r, mlqa-r")
@@ -70,6 +71,11 @@ def _shared_options(f):
         click.option("--batch-size", default=64, show_default=True),
         click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda when available)"),
         click.option("--fp16/--no-fp16", default=None, help="half precision (default: on with CUDA)"),
+        click.option("--backend", type=click.Choice(BACKENDS), default="torch", show_default=True,
+                     help="CPU inference: torch, onnx (ONNX Runtime; export cached in --cache-dir) or openvino"),
+        click.option("--quantize", type=click.Choice(QUANTIZATIONS), default="none", show_default=True,
+                     help="int8: dynamic int8 quantization of the linear layers (ONNX Runtime; needs --backend onnx)"),
+        click.option("--bf16", is_flag=True, help="bf16 autocast on CPU (torch backend; fast with AVX512-BF16/AMX)"),
         click.option("--index", "index_kind", type=click.Choice(["flat", "hnsw", "ivf"]), default="flat",
                      show_default=True, help="FAISS index: exact flat inner product, or approximate HNSW/IVF"),
         click.option("--shard-size", default=2_000_000, show_default=True,
@@ -101,6 +107,7 @@ def _config(model: str, model_name: str | None, kw: dict):
         settings=tuple(kw["settings"]), cross_runs=kw["cross_runs"], query_prefix=kw["query_prefix"],
         passage_prefix=kw["passage_prefix"], pooling=kw["pooling"], normalize=kw["normalize"],
         max_length=kw["max_length"], batch_size=kw["batch_size"], device=kw["device"], fp16=kw["fp16"],
+        backend=kw["backend"], quantize=kw["quantize"], bf16=kw["bf16"],
         index_kind=kw["index_kind"], shard_size=kw["shard_size"],
         index_dir=str(kw["index_dir"]) if kw["index_dir"] else None, bm25_k1=kw["bm25_k1"], bm25_b=kw["bm25_b"],
         cache_dir=str(kw["cache_dir"]) if kw["cache_dir"] else None, titles=titles,

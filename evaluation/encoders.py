@@ -40,6 +40,9 @@ class EncoderConfig:
     batch_size: int = 64
     device: str | None = None
     fp16: bool | None = None
+    backend: str = "torch"
+    quantize: str = "none"
+    bf16: bool = False
 
 
 def _fingerprint(model: str) -> str:
@@ -105,9 +108,14 @@ class DenseEncoder:
 
         if config.pooling is not None and config.pooling not in POOLINGS:
             raise ConfigError(f"unknown pooling {config.pooling!r}; choose one of {', '.join(POOLINGS)}")
+        from evaluation.backends import check_backend, onnx_encoder, openvino_model, torch_encoder
+
         device = config.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        check_backend(config.backend, config.quantize, config.bf16, device)
         try:
-            if config.pooling:
+            if config.backend == "openvino":
+                self.model = openvino_model(config.model, device)
+            elif config.pooling:
                 modules = transformer_with_pooling(config.model, config.pooling, config.max_length)
                 self.model = SentenceTransformer(modules=modules, device=device)
             else:
@@ -131,6 +139,8 @@ class DenseEncoder:
         self.fingerprint = hashlib.sha256(
             (_fingerprint(config.model) + json.dumps(settings, sort_keys=True)).encode()).hexdigest()
         self.cache_dir = Path(cache_dir) if cache_dir else None
+        self._encode_fn = (onnx_encoder(self.model, _fingerprint(config.model), config.quantize, self.cache_dir)
+                           if config.backend == "onnx" else torch_encoder(self.model, config.bf16))
 
     @property
     def settings(self) -> dict:
@@ -140,7 +150,8 @@ class DenseEncoder:
             if type(module).__name__ == "Pooling":
                 pooling = getattr(module, "pooling_mode", None) or module.get_config_dict().get("pooling_mode")
         return {"query_prefix": self.query_prefix, "passage_prefix": self.passage_prefix, "pooling": pooling,
-                "normalize": self.config.normalize, "max_length": int(self.model.max_seq_length or 0)}
+                "normalize": self.config.normalize, "max_length": int(self.model.max_seq_length or 0),
+                "backend": self.config.backend, "quantize": self.config.quantize, "bf16": self.config.bf16}
 
     def encode_queries(self, texts: Sequence[str], desc: str = "queries") -> np.ndarray:
         """float32 ``(n, dim)`` embeddings of queries (query prefix applied)."""
@@ -175,9 +186,8 @@ class DenseEncoder:
                 return emb
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        emb = self.model.encode(list(texts), prompt=prefix or None, batch_size=self.config.batch_size,
-                                show_progress_bar=len(texts) > self.config.batch_size, convert_to_numpy=True,
-                                normalize_embeddings=self.config.normalize)
+        emb = self._encode_fn(texts, prefix, self.config.batch_size, self.config.normalize,
+                              len(texts) > self.config.batch_size)
         emb = np.ascontiguousarray(emb, dtype=np.float32)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)

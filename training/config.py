@@ -24,6 +24,7 @@ RESUME_KEYS = (
     "max_steps", "seed", "learning_rate", "warmup_ratio", "weight_decay", "max_query_length",
     "max_passage_length", "query_prefix", "passage_prefix", "pooling", "loss_scale", "symmetric",
     "hard_negatives", "cached", "mini_batch_size", "gradient_accumulation", "val_fraction", "save_steps",
+    "freeze_embeddings",
 )
 
 
@@ -36,6 +37,8 @@ class TrainConfig:
     ``epochs`` is ignored when ``max_steps`` is set (> 0). ``loss_scale`` multiplies cosine
     similarities before the softmax (temperature = 1 / scale; sentence-transformers' default 20).
     ``warmup_ratio`` is the fraction of steps with linear learning-rate warm-up.
+    ``freeze_embeddings`` keeps the input word-embedding matrix fixed (no gradient, no optimizer
+    state): for multilingual encoders it is most of the parameters (e5-small: 96M of 118M).
     """
 
     data: str
@@ -73,6 +76,7 @@ class TrainConfig:
     logging_steps: int = 10
     checkpoint_dir: str | None = None
     keep_checkpoints: bool = False
+    freeze_embeddings: bool = False
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` naming the first bad option and the fix (nan and inf included)."""

@@ -224,3 +224,24 @@ def test_bf16_autocast_on_cpu(tiny_xlmr, xquad_jsonl, tmp_path):
     assert len(losses) == 2 and all(math.isfinite(x) and x > 0 for x in losses)
     emb = SentenceTransformer(str(out), device="cpu").encode(["Wer gewann?"])
     assert emb.shape == (1, 32) and all(math.isfinite(float(x)) for x in emb[0])
+
+
+def test_freeze_embeddings_keeps_word_embeddings_and_trains_the_rest(tiny_xlmr, xquad_jsonl, tmp_path):
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    def weights(path):
+        auto = SentenceTransformer(str(path), device="cpu")[0].auto_model
+        return auto.get_input_embeddings().weight.detach().clone(), next(
+            p.detach().clone() for n, p in auto.named_parameters() if "layer.0.attention" in n and n.endswith("weight"))
+
+    base_emb, base_layer = weights(tiny_xlmr)
+    for flag, frozen in (("--freeze-embeddings", True), ("--no-freeze-embeddings", False)):
+        out = tmp_path / flag
+        res = _run(["--data", str(xquad_jsonl), "--model", str(tiny_xlmr), "--max-steps", "2", "--lr", "1e-3",
+                    "--out", str(out), flag, *FAST])
+        assert res.exit_code == 0, res.output
+        emb, layer = weights(out)
+        assert torch.equal(emb, base_emb) is frozen
+        assert not torch.equal(layer, base_layer)  # the transformer layers train either way
+        assert json.loads((out / "train_config.json").read_text())["freeze_embeddings"] is frozen

@@ -1,0 +1,104 @@
+"""CPU inference options of dense encoders: bf16 autocast, int8 quantization, ONNX Runtime export."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from codeswitch.cli import main
+from codeswitch.errors import ConfigError
+from evaluation.encoders import DenseEncoder, EncoderConfig
+
+pytest.importorskip("sentence_transformers")
+
+TEXTS = ["Nairobi ni mji mkuu wa Kenya", "Wer gewann den Super Bowl 50?", "short", "a" * 300, "Dodoma"]
+
+
+def _encode(model, cache=None, **kw):
+    enc = DenseEncoder(EncoderConfig(model=str(model), device="cpu", query_prefix="query: ", **kw), cache)
+    return enc, enc.encode_queries(TEXTS)
+
+
+def _cos(a, b):
+    return np.sum(a * b, axis=1)  # both L2-normalised
+
+
+@pytest.mark.parametrize(("kw", "floor"), [({"backend": "onnx"}, 0.99999),
+                                            ({"backend": "onnx", "quantize": "int8"}, 0.95), ({"bf16": True}, 0.98)])
+def test_backends_agree_with_fp32_torch(tiny_xlmr, tmp_path, kw, floor):
+    _, ref = _encode(tiny_xlmr)
+    enc, emb = _encode(tiny_xlmr, tmp_path / "cache", **kw)
+    assert emb.shape == ref.shape and emb.dtype == np.float32
+    assert np.allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-4)
+    assert _cos(emb, ref).min() > floor, _cos(emb, ref)
+    if kw.get("quantize") == "int8" or kw.get("bf16"):
+        assert not np.array_equal(emb, ref)  # the option really changed the arithmetic
+
+
+def test_onnx_export_is_cached_beside_the_embedding_cache(tiny_xlmr, tmp_path):
+    cache = tmp_path / "cache"
+    _encode(tiny_xlmr, cache, backend="onnx", quantize="int8")
+    exports = sorted(p.relative_to(cache).as_posix() for p in (cache / "onnx").rglob("*.onnx"))
+    assert len(exports) == 2 and exports[0].endswith("/model.int8.onnx") and exports[1].endswith("/model.onnx")
+    stamp = {p: p.stat().st_mtime_ns for p in (cache / "onnx").rglob("*.onnx")}
+    enc = DenseEncoder(EncoderConfig(model=str(tiny_xlmr), device="cpu", backend="onnx", quantize="int8"), cache)
+    enc.encode_passages(["another text"])  # a new text: encoded, not read from the embedding cache
+    assert {p: p.stat().st_mtime_ns for p in (cache / "onnx").rglob("*.onnx")} == stamp  # export reused
+    assert not list((cache / "onnx").rglob(".export-*"))
+
+
+def test_backend_settings_key_the_embedding_cache(tiny_xlmr, tmp_path):
+    fp32, _ = _encode(tiny_xlmr, tmp_path)
+    bf16, _ = _encode(tiny_xlmr, tmp_path, bf16=True)
+    onnx, _ = _encode(tiny_xlmr, tmp_path, backend="onnx", quantize="int8")
+    assert len({fp32.fingerprint, bf16.fingerprint, onnx.fingerprint}) == 3
+
+
+@pytest.mark.parametrize(("kw", "message"), [
+    ({"backend": "onnx", "bf16": True}, "--bf16 is for --backend torch"),
+    ({"backend": "tensorrt"}, "--backend must be one of torch, onnx, openvino"),
+    ({"quantize": "int4"}, "--quantize must be one of none, int8"),
+    ({"quantize": "int8"}, "add --backend onnx"),
+    ({"backend": "onnx", "device": "cuda"}, "are CPU paths"),
+])
+def test_impossible_combinations_are_one_line_errors(tiny_xlmr, kw, message):
+    kw = {"device": "cpu"} | kw
+    with pytest.raises(ConfigError, match=message):
+        DenseEncoder(EncoderConfig(model=str(tiny_xlmr), **kw))
+
+
+def test_openvino_missing_says_how_to_install(tiny_xlmr):
+    pytest.importorskip("torch")
+    try:
+        import optimum.intel  # noqa: F401
+    except ImportError:
+        with pytest.raises(ConfigError, match=r"pip install \"sentence-transformers\[openvino\]\""):
+            DenseEncoder(EncoderConfig(model=str(tiny_xlmr), device="cpu", backend="openvino"))
+    else:  # pragma: no cover - where optimum-intel is installed the backend must load
+        DenseEncoder(EncoderConfig(model=str(tiny_xlmr), device="cpu", backend="openvino"))
+
+
+def test_evaluate_cli_records_backend_and_keeps_metrics(tiny_xlmr, shared_data, tmp_path):
+    titles = tmp_path / "titles.txt"  # 3 articles keep the test small
+    articles = json.loads((shared_data / "xquad" / "xquad.en.json").read_text(encoding="utf-8"))["data"]
+    titles.write_text("".join(a["title"] + "\n" for a in articles[:3]), encoding="utf-8")
+
+    def run(out, *extra):
+        r = CliRunner().invoke(main, ["evaluate", "--model", str(tiny_xlmr), "--dataset", "xquad-r", "--data-dir",
+                                      str(shared_data), "--langs", "en,de", "--device", "cpu", "--settings", "mono",
+                                      "--settings", "multi", "--titles", str(titles), "--out", str(out), *extra],
+                               catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        return json.loads((out / "metrics.json").read_text(encoding="utf-8"))["datasets"]["xquad-r"]
+
+    ref = run(tmp_path / "fp32")
+    onnx = run(tmp_path / "onnx", "--backend", "onnx", "--cache-dir", str(tmp_path / "cache"))
+    cfg = json.loads((tmp_path / "onnx" / "eval_config.json").read_text(encoding="utf-8"))
+    assert cfg["backend"] == "onnx" and cfg["quantize"] == "none" and cfg["bf16"] is False
+
+    for s in ("mono", "multi"):
+        assert abs(ref["summary"][s]["map"] - onnx["summary"][s]["map"]) < 0.005
+        assert ref["summary"][s]["map"] > 0.0
