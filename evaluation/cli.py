@@ -14,7 +14,8 @@ import click
 from codeswitch.languages import LOW_RESOURCE
 
 _DATASETS_HELP = ("dataset id, repeatable: miracl/<lang>/<dev|train>, miracl/<dev|train> (all languages or --langs), "
-                  "mrtydi/<lang>/<train|dev|test>, mrtydi/<split>, xquad-r, mlqa-r")
+                  "mrtydi/<lang>/<train|dev|test>, mrtydi/<split>, xquad-r, mlqa-r, tydi/<lang>, "
+                  "tydi/dev (all or --langs), beir:PATH[@split] (a BEIR folder), irds:<ir_datasets id>")
 
 
 def _split_langs(ctx, param, value):
@@ -61,6 +62,8 @@ def _shared_options(f):
         click.option("--titles", "titles_file", type=click.Path(path_type=Path), default=None,
                      help="XQuAD-R/MLQA-R: keep only the articles titled in this file (one a line), e.g. the "
                           "held-out articles of a split by title"),
+        click.option("--query-lang", default=None, help="beir:/irds: collections: the queries' language (ISO code)"),
+        click.option("--passage-lang", default=None, help="beir:/irds: collections: the passages' language"),
     ]
     for option in reversed(options):
         f = option(f)
@@ -82,7 +85,8 @@ def _config(model: str, model_name: str | None, kw: dict):
         index_kind=kw["index_kind"], shard_size=kw["shard_size"],
         index_dir=str(kw["index_dir"]) if kw["index_dir"] else None, bm25_k1=kw["bm25_k1"], bm25_b=kw["bm25_b"],
         cache_dir=str(kw["cache_dir"]) if kw["cache_dir"] else None, titles=titles,
-        titles_file=str(kw["titles_file"]) if kw.get("titles_file") else None)
+        titles_file=str(kw["titles_file"]) if kw.get("titles_file") else None, query_lang=kw.get("query_lang"),
+        passage_lang=kw.get("passage_lang"))
 
 
 def _validate(f):

@@ -80,9 +80,11 @@ class BM25Model:
 
     def retrieve(self, task: RetrievalTask, k: int, work_dir: Path | None = None) -> Run:
         docids, texts = load_corpus(task)
-        index = BM25Index(texts, [task.lang] * len(texts), self.config)
+        # a cross-lingual collection (evaluation.collection) tokenizes each side in its own language
+        qlang, plang = getattr(task, "query_lang", task.lang), getattr(task, "passage_lang", task.lang)
+        index = BM25Index(texts, [plang] * len(texts), self.config)
         ids, okey = np.array(docids, dtype=object), _order_key(docids)
-        return {qid: dict(top_k(index.scores(q, task.lang), ids, okey, k))
+        return {qid: dict(top_k(index.scores(q, qlang), ids, okey, k))
                 for qid, q in tqdm(task.topics.items(), desc=f"{task.dataset_id} BM25", unit=" q")}
 
 
