@@ -94,9 +94,9 @@ def side_lang(given: str | None, found: set[str], side: str, path: Path | str) -
     if len(found) == 1:
         return check_lang(found.pop(), f'"lang" in {path}')
     if not found:
-        raise ConfigError(f"{path}: no language for the {side}s; {LANG_HELP}")
-    raise ConfigError(f"{path}: {side}s carry several languages ({' '.join(sorted(found))}); give one folder per "
-                      f"language pair or pass --{side}-lang")
+        raise ConfigError(f"{path}: no language for the {side} side; {LANG_HELP}")
+    raise ConfigError(f"{path}: the {side} side carries several languages ({' '.join(sorted(found))}); give one "
+                      f"folder per language pair or pass --{side}-lang")
 
 
 def load_beir(dataset_id: str, query_lang: str | None = None, passage_lang: str | None = None) -> CollectionTask:
