@@ -1,5 +1,5 @@
 """ir_datasets collections: ``--dataset irds:<id>`` (e.g. ``irds:miracl/sw/dev``, ``irds:mr-tydi/sw/test``,
-``irds:ciral/yo/test-a``, ``irds:neuclir/1/fa/trec-2022``, ``irds:mmarco/v2/fr/dev/small``).
+``irds:neuclir/1/fa/trec-2022``, ``irds:mmarco/v2/fr/dev/small``).
 
 The ``ir_datasets`` package (``pip install 'codeswitch[irds]'``) downloads a collection on first use into
 its own cache (``$IR_DATASETS_HOME``, default ``~/.ir_datasets``) and reads it from there afterwards, so
