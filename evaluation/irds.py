@@ -14,6 +14,7 @@ becomes one ``ConfigError`` line naming the id and the fix.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from codeswitch.errors import ConfigError
 from evaluation.beir import side_lang
@@ -73,5 +74,6 @@ def load_irds(dataset_id: str, query_lang: str | None = None, passage_lang: str 
         except Exception as exc:  # noqa: BLE001
             raise _fail(irds_id, "read its documents", exc) from None
 
-    return CollectionTask(dataset_id, "irds", q, p, topics, qrels, docs, None, irds_id.rsplit("/", 1)[-1])
+    # the id stands in for a file in error messages (retrieve.load_corpus names the corpus "file")
+    return CollectionTask(dataset_id, "irds", q, p, topics, qrels, docs, Path(dataset_id), irds_id.rsplit("/", 1)[-1])
 

@@ -44,6 +44,7 @@ def test_irds_collection_end_to_end(local_irds, tmp_path):
     assert set(task.topics) == set(QRELS) and task.qrels == QRELS  # judged queries only (q4 has none)
     assert [d for d, _, _ in task.iter_corpus()] == [d for d, _, _ in DOCS]
     assert load_irds("irds:codeswitch-test/sw", passage_lang="en").lang == "sw-en"  # options override
+    assert [str(p) for p in task.corpus_files] == ["irds:codeswitch-test/sw"]  # named in corpus errors
     out = tmp_path / "out"
     r = CliRunner().invoke(main, ["evaluate", "--model", "bm25", "--dataset", "irds:codeswitch-test/sw",
                                   "--out", str(out)], catch_exceptions=False)
