@@ -93,10 +93,13 @@ def _validate(f):
     """Check dataset ids and languages before any model is loaded."""
     @functools.wraps(f)
     def wrapper(**kw):
+        from codeswitch.errors import ConfigError
         from evaluation.datasets import parse_id
 
-        for d in kw["datasets"]:
-            parse_id(d)
+        families = [parse_id(d)[0] for d in kw["datasets"]]
+        if (kw.get("query_lang") or kw.get("passage_lang")) and not {"beir", "irds"} & set(families):
+            raise ConfigError("--query-lang / --passage-lang name the languages of beir:/irds: collections; "
+                                   "no such --dataset was given (other datasets know their languages)")
         return f(**kw)
     return wrapper
 

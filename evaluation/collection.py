@@ -68,8 +68,6 @@ def resolve_collection(dataset_id: str, family: str, lang: str | None, data_dir:
     if family == "tydi":
         from evaluation.tydi import TYDI_LANGS, load_tydi
 
-        if query_lang or passage_lang:
-            raise ConfigError("--query-lang / --passage-lang are for beir: and irds: collections; TyDi is monolingual")
         chosen = (lang,) if lang else check_langs(langs, TYDI_LANGS, dataset_id)
         if lang and langs:
             check_langs(langs, (lang,), dataset_id)

@@ -129,3 +129,5 @@ def test_bad_folders_one_line_errors(shared_data, tmp_path):
     assert not out.exists()
     r = _evaluate(["--model", "bm25", "--dataset", f"beir:{tmp_path / 'nope'}", "--out", str(out)])
     assert r.exit_code == 1 and "is not a directory; give a BEIR folder after beir:" in r.output
+    r = _evaluate(["--model", "bm25", "--dataset", "tydi/sw", "--query-lang", "sw", "--out", str(out)])
+    assert r.exit_code == 1 and r.output.count("\n") == 1 and "languages of beir:/irds: collections" in r.output
