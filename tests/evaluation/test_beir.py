@@ -131,3 +131,20 @@ def test_bad_folders_one_line_errors(shared_data, tmp_path):
     assert r.exit_code == 1 and "is not a directory; give a BEIR folder after beir:" in r.output
     r = _evaluate(["--model", "bm25", "--dataset", "tydi/sw", "--query-lang", "sw", "--out", str(out)])
     assert r.exit_code == 1 and r.output.count("\n") == 1 and "languages of beir:/irds: collections" in r.output
+
+
+def test_beir_copy_of_tydi_gives_the_same_run(shared_data, tmp_path):
+    """The same collection through beir: and tydi/ goes down one retrieval path: byte-identical BM25 runs."""
+    from evaluation.datasets import resolve
+
+    task = resolve("tydi/bn", shared_data).tasks[0]
+    folder = write_beir(tmp_path / "bn", [{"_id": q, "text": t, "lang": "bn"} for q, t in task.topics.items()],
+                        [{"_id": d, "title": ti, "text": x, "lang": "bn"} for d, ti, x in task.iter_corpus()],
+                        [(q, d, g) for q, j in task.qrels.items() for d, g in j.items()])
+    runs = []
+    for ds in ("tydi/bn", f"beir:{folder}"):
+        out = tmp_path / ds.split(":")[0].replace("/", "-")
+        r = _evaluate(["--model", "bm25", "--dataset", ds, "--data-dir", str(shared_data), "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        runs.append(next((out / "runs").rglob("bn.trec")).read_bytes())
+    assert runs[0] == runs[1] and len(runs[0]) > 0
