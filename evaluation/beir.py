@@ -107,7 +107,10 @@ def load_beir(dataset_id: str, query_lang: str | None = None, passage_lang: str 
     qrels_path = _qrels_file(root, split)
     qrels = read_beir_qrels(qrels_path)
     topics, qlangs = {}, set()
-    for _, obj in _jsonl(root / "queries.jsonl", ("_id", "text")):
+    for lineno, obj in _jsonl(root / "queries.jsonl", ("_id", "text")):
+        if str(obj["_id"]) in topics:
+            raise DataFormatError(f"query id {obj['_id']!r} appears twice; ids must be unique", root / "queries.jsonl",
+                                  lineno)
         if str(obj["_id"]) in qrels:
             topics[str(obj["_id"])] = str(obj["text"])
             if obj.get("lang"):

@@ -116,6 +116,12 @@ def test_bad_folders_one_line_errors(shared_data, tmp_path):
         load_beir(f"beir:{folder}@dev", "de", "en")
     with pytest.raises(ConfigError, match="unknown --query-lang 'xx'"):
         load_beir(f"beir:{folder}", "xx", "en")
+    queries = (folder / "queries.jsonl").read_text(encoding="utf-8")
+    (folder / "queries.jsonl").write_text(queries + queries.splitlines()[0] + "\n", encoding="utf-8")
+    dup_line = len(queries.splitlines()) + 1
+    with pytest.raises(DataFormatError, match=rf"queries.jsonl:{dup_line}: query id .* appears twice"):
+        load_beir(f"beir:{folder}", "de", "en")
+    (folder / "queries.jsonl").write_text(queries, encoding="utf-8")
     (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\n", encoding="utf-8")
     with pytest.raises(DataFormatError, match=r"test.tsv:2: expected query-id<TAB>corpus-id<TAB>integer score"):
         load_beir(f"beir:{folder}", "de", "en")
