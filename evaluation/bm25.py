@@ -71,8 +71,12 @@ def _ranked_merge(rows: list[tuple[str, float]], k: int) -> list[tuple[str, floa
 
 
 def stream_search(queries: dict[str, str], lang: str, shards: Callable[[], Iterable[tuple[list[str], list[str]]]],
-                  k: int, config: BM25Config = BM25Config()) -> dict[str, dict[str, float]]:
+                  k: int, config: BM25Config = BM25Config(), passage_lang: str | None = None
+                  ) -> dict[str, dict[str, float]]:
     """Top ``k`` matching documents per query over a corpus given as a re-iterable stream of shards.
+
+    Queries are analysed in ``lang``, passages in ``passage_lang`` (default: ``lang``; a cross-lingual
+    collection has two).
 
     ``shards()`` must yield the same ``(docids, texts)`` shards each time it is called (it is read
     twice). Memory: one shard's tokens and weights plus ``k`` hits per query -- not the corpus.
@@ -81,6 +85,7 @@ def stream_search(queries: dict[str, str], lang: str, shards: Callable[[], Itera
     """
     from scipy import sparse
 
+    plang = passage_lang or lang
     q_tokens = {qid: analyze(text, lang) for qid, text in queries.items()}
     vocab = {t: i for i, t in enumerate(sorted({t for toks in q_tokens.values() for t in toks}))}
     qids = list(queries)
@@ -95,7 +100,7 @@ def stream_search(queries: dict[str, str], lang: str, shards: Callable[[], Itera
     df = np.zeros(len(vocab), dtype=np.int64)
     for _, texts in shards():  # pass 1: N, mean length, document frequency of the query terms
         for text in texts:
-            tokens = analyze(text, lang)
+            tokens = analyze(text, plang)
             n_docs += 1
             total_len += len(tokens)
             for t in set(tokens):
@@ -110,7 +115,7 @@ def stream_search(queries: dict[str, str], lang: str, shards: Callable[[], Itera
     for docids, texts in shards():  # pass 2: score each shard, merge into the running top k
         rows, cols, vals = [], [], []
         for row, text in enumerate(texts):
-            tokens = analyze(text, lang)
+            tokens = analyze(text, plang)
             norm = config.k1 * (1 - config.b + config.b * len(tokens) / avgdl)
             for t, tf in Counter(t for t in tokens if t in vocab).items():
                 rows.append(row)

@@ -16,7 +16,8 @@ from codeswitch.options import PROBABILITY, FiniteFloat
 from evaluation.backends import BACKENDS, QUANTIZATIONS
 
 _DATASETS_HELP = ("dataset id, repeatable: miracl/<lang>/<dev|train>, miracl/<dev|train> (all languages or --langs), "
-                  "mrtydi/<lang>/<train|dev|test>, mrtydi/<split>, xquad-r, mlqa-r")
+                  "mrtydi/<lang>/<train|dev|test>, mrtydi/<split>, xquad-r, mlqa-r, tydi/<lang>, "
+                  "tydi/dev (all or --langs), beir:PATH[@split] (a BEIR folder), irds:<ir_datasets id>")
 
 
 def _split_langs(ctx, param, value):
@@ -89,6 +90,8 @@ def _shared_options(f):
         click.option("--titles", "titles_file", type=click.Path(path_type=Path), default=None,
                      help="XQuAD-R/MLQA-R: keep only the articles titled in this file (one a line), e.g. the "
                           "held-out articles of a split by title"),
+        click.option("--query-lang", default=None, help="beir:/irds: collections: the queries' language (ISO code)"),
+        click.option("--passage-lang", default=None, help="beir:/irds: collections: the passages' language"),
     ]
     for option in reversed(options):
         f = option(f)
@@ -112,17 +115,20 @@ def _config(model: str, model_name: str | None, kw: dict):
         index_dir=str(kw["index_dir"]) if kw["index_dir"] else None, bm25_k1=kw["bm25_k1"], bm25_b=kw["bm25_b"],
         cache_dir=str(kw["cache_dir"]) if kw["cache_dir"] else None, titles=titles,
         titles_file=str(kw["titles_file"]) if kw.get("titles_file") else None, average=kw["average"],
-        candidate=kw["candidate"])
+        candidate=kw["candidate"], query_lang=kw.get("query_lang"), passage_lang=kw.get("passage_lang"))
 
 
 def _validate(f):
     """Check dataset ids and languages before any model is loaded."""
     @functools.wraps(f)
     def wrapper(**kw):
+        from codeswitch.errors import ConfigError
         from evaluation.datasets import parse_id
 
-        for d in kw["datasets"]:
-            parse_id(d)
+        families = [parse_id(d)[0] for d in kw["datasets"]]
+        if (kw.get("query_lang") or kw.get("passage_lang")) and not {"beir", "irds"} & set(families):
+            raise ConfigError("--query-lang / --passage-lang name the languages of beir:/irds: collections; "
+                                   "no such --dataset was given (other datasets know their languages)")
         return f(**kw)
     return wrapper
 

@@ -1,8 +1,12 @@
 """``codeswitch compare``: several models on the same datasets -> one table per (dataset, metric).
 
 Each table has a row per model and a column per language plus the average (and the average over
-the low-resource languages present, sw yo te bn hi th by default, marked *). Cells of every
-non-baseline row carry the difference to the baseline row in brackets.
+the low-resource languages present, sw yo te bn hi th by default, marked *). Low-resource columns
+come first. Cells of every non-baseline row carry the difference to the baseline row in brackets.
+Groups: the languages of one MIRACL / Mr.TyDi split share a table, all TyDi languages share one
+(``tydi``), and each ``beir:`` / ``irds:`` collection has its own; below every table a line names the
+query and passage language of each column (``sw → en`` for a cross-lingual collection, whose column key
+is ``sw-en`` and counts as low-resource by its query language).
 """
 
 from __future__ import annotations
@@ -18,15 +22,47 @@ from codeswitch.atomic import atomic_path, check_output
 from codeswitch.errors import ConfigError
 from codeswitch.languages import LOW_RESOURCE
 from evaluation.evaluate import EvalConfig, evaluate
-from evaluation.report import LOW_NOTE, bar_plot, lareqa_by_query_lang, mark, slug, tie_ordered
+from evaluation.report import (
+    LOW_NOTE,
+    bar_plot,
+    collection_family,
+    is_low_resource,
+    lareqa_by_query_lang,
+    mark,
+    pair_label,
+    slug,
+    tie_ordered,
+)
 
 # (dataset kind/family) -> metrics tabulated; LAReQA metrics are "setting metric"
 TABLE_METRICS = {"miracl": ("ndcg@10", "recall@100"), "mrtydi": ("mrr@100", "recall@100"),
+                 "tydi": ("ndcg@10", "recall@100"), "beir": ("ndcg@10", "recall@100"),
+                 "irds": ("ndcg@10", "recall@100"),
                  "lareqa": ("mono map", "cross map", "multi map", "multi rank_distance")}
 
 
+def table_group(dataset_id: str) -> str:
+    """The table a retrieval dataset's languages go to (see the module docstring)."""
+    family = collection_family(dataset_id)
+    if family in ("beir", "irds"):
+        return dataset_id
+    if family == "tydi":
+        return "tydi"
+    return f"{family}/{dataset_id.split('/')[-1]}"
+
+
+def pair_labels(results: list[dict]) -> dict[str, dict[str, str]]:
+    """group -> column key -> ``query → passage`` languages (retrieval datasets)."""
+    labels: dict[str, dict[str, str]] = {}
+    for res in results:
+        for ds, entry in res["datasets"].items():
+            if entry["kind"] != "lareqa":
+                labels.setdefault(table_group(ds), {}).update({k: pair_label(entry, k) for k in entry["per_lang"]})
+    return labels
+
+
 def _tables(results: list[dict]) -> dict[tuple[str, str], dict[str, dict[str, float]]]:
-    """(group, metric) -> model -> lang -> value; MIRACL/Mr.TyDi languages of one split share a group."""
+    """(group, metric) -> model -> lang -> value; grouped as :func:`table_group` says."""
     tables: dict[tuple[str, str], dict[str, dict[str, float]]] = {}
     for res in results:
         for ds, entry in res["datasets"].items():
@@ -44,27 +80,27 @@ def _tables(results: list[dict]) -> dict[tuple[str, str], dict[str, dict[str, fl
                         name = res["model"] + (" †" if setting in ties else "")
                         tables.setdefault((group, metric), {}).setdefault(name, {}).update(vals)
             else:
-                family, *_, split = ds.split("/")
-                for metric in TABLE_METRICS[family]:
+                for metric in TABLE_METRICS[collection_family(ds)]:
                     vals = {lang: m[metric] for lang, m in entry["per_lang"].items()}
-                    tables.setdefault((f"{family}/{split}", metric), {}).setdefault(res["model"], {}).update(vals)
+                    tables.setdefault((table_group(ds), metric), {}).setdefault(res["model"], {}).update(vals)
     return tables
 
 
 def _averages(values: dict[str, float], langs: list[str]) -> dict[str, float]:
     out = {"avg": values["avg"] if "avg" in values else float(np.mean([values[lang] for lang in langs
                                                                           if lang in values]))}
-    low = [lang for lang in langs if lang in LOW_RESOURCE and lang in values]
+    low = [lang for lang in langs if is_low_resource(lang) and lang in values]
     if low:
         out["low-res avg"] = float(np.mean([values[lang] for lang in low]))
     return out
 
 
-def comparison_markdown(tables: dict, baseline: str) -> tuple[str, list[list]]:
-    """Markdown for all tables and the CSV rows (with deltas to the baseline)."""
+def comparison_markdown(tables: dict, baseline: str, labels: dict | None = None) -> tuple[str, list[list]]:
+    """Markdown for all tables and the CSV rows (with deltas to the baseline); ``labels`` from :func:`pair_labels`."""
     parts, rows = [f"# Comparison (baseline: {baseline})\n", LOW_NOTE + "\n"], []
     for (group, metric), by_model in tables.items():
-        langs = sorted({lang for v in by_model.values() for lang in v if lang != "avg"})
+        langs = sorted({lang for v in by_model.values() for lang in v if lang != "avg"},
+                       key=lambda k: (not is_low_resource(k), k))
         base_vals = by_model.get(baseline, {})
         base = base_vals | _averages(base_vals, langs) if base_vals else {}
         cols = langs + list(_averages(next(iter(by_model.values())), langs))
@@ -86,6 +122,9 @@ def comparison_markdown(tables: dict, baseline: str) -> tuple[str, list[list]]:
         if any(m.endswith(" †") for m in by_model):
             parts.append("\n† mostly tie order (most relevant candidates tie with others, e.g. BM25 score 0): "
                          "kept for completeness, not a retrieval result.")
+        named = (labels or {}).get(group, {})
+        if named:
+            parts.append("\nquery → passage: " + ", ".join(f"{mark(k)} {named[k]}" for k in langs if k in named))
         parts.append("")
     return "\n".join(parts) + "\n", rows
 
@@ -121,7 +160,7 @@ def compare(models: list[str], base: EvalConfig, out: Path, baseline: str | None
         else:
             results.append(evaluate(replace(base, model=model, model_name=name), sub, overwrite=True))
     tables = _tables(results)
-    text, rows = comparison_markdown(tables, baseline)
+    text, rows = comparison_markdown(tables, baseline, pair_labels(results))
     with atomic_path(out / "comparison.md") as tmp:
         tmp.write_text(text, encoding="utf-8")
     with atomic_path(out / "comparison.csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:

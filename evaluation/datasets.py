@@ -2,7 +2,8 @@
 
 Ids: ``miracl/<lang>/<split>`` (split ``dev`` or ``train``), ``miracl/<split>`` (every language
 of that split, narrowed with ``langs``), ``mrtydi/<lang>/<split>`` (``train``/``dev``/``test``),
-``mrtydi/<split>``, ``xquad-r`` and ``mlqa-r`` (all their languages, or ``langs``).
+``mrtydi/<split>``, ``xquad-r`` and ``mlqa-r`` (all their languages, or ``langs``); ``tydi/<lang>`` and
+``tydi/dev`` (:mod:`evaluation.tydi`), ``beir:PATH`` (:mod:`evaluation.beir`), ``irds:<id>`` (:mod:`evaluation.irds`).
 
 Sources: a local directory in the release layout (``data_dir``; searched recursively for the
 release file names, so the anserini-tools layout of ``../shared/data`` and the Hugging Face repo
@@ -30,6 +31,7 @@ from codeswitch.errors import ConfigError, DataFormatError
 from codeswitch.languages import LANGUAGES
 from evaluation.lareqa import MLQA_R_LANGS, XQUAD_R_LANGS, LareqaPool, load_pool
 from evaluation.trec_io import Qrels, Topics, open_text, read_qrels, read_topics
+from evaluation.tydi import TYDI_LANGS
 
 MIRACL_LANGS = {
     "dev": ("ar", "bn", "de", "en", "es", "fa", "fi", "fr", "hi", "id", "ja", "ko", "ru", "sw", "te", "th",
@@ -49,7 +51,7 @@ def registry() -> list[str]:
         for split, langs in table.items():
             ids.append(f"{family}/{split}")
             ids.extend(f"{family}/{lang}/{split}" for lang in langs)
-    return ids
+    return ids + ["tydi/dev", *(f"tydi/{lang}" for lang in TYDI_LANGS)]
 
 
 @dataclass(frozen=True)
@@ -99,15 +101,20 @@ def _close(name: str, choices: list[str]) -> str:
 def parse_id(dataset_id: str) -> tuple[str, str | None, str | None]:
     """``(family, lang, split)`` of a dataset id, or a ConfigError listing close matches."""
     norm = dataset_id.strip().lower()
+    if norm.split(":", 1)[0] in ("beir", "irds") and ":" in norm:
+        return norm.split(":", 1)[0], None, None
     if norm in registry():
         parts = norm.split("/")
+        if parts[0] == "tydi":
+            return "tydi", None if parts[1] == "dev" else parts[1], "dev"
         if len(parts) == 1:
             return parts[0], None, None
         if len(parts) == 2:
             return parts[0], None, parts[1]
         return parts[0], parts[1], parts[2]
     raise ConfigError(f"unknown dataset id {dataset_id!r}{_close(norm, registry())} "
-                      "(forms: miracl/<lang>/<dev|train>, mrtydi/<lang>/<train|dev|test>, xquad-r, mlqa-r)")
+                      "(forms: miracl/<lang>/<dev|train>, mrtydi/<lang>/<train|dev|test>, xquad-r, mlqa-r, "
+                      "tydi/<lang>, tydi/dev, beir:PATH, irds:<id>)")
 
 
 def check_langs(langs: tuple[str, ...] | None, available: tuple[str, ...], dataset_id: str) -> tuple[str, ...]:
@@ -126,13 +133,20 @@ def check_langs(langs: tuple[str, ...] | None, available: tuple[str, ...], datas
 
 
 def resolve(dataset_id: str, data_dir: Path | None = None, langs: tuple[str, ...] | None = None,
-            corpus: Path | None = None, titles: tuple[str, ...] | None = None) -> Resolved:
+            corpus: Path | None = None, titles: tuple[str, ...] | None = None, query_lang: str | None = None,
+            passage_lang: str | None = None) -> Resolved:
     """Load a dataset id from ``data_dir`` (release layout) or, without one, from the hub.
 
     ``titles`` restricts XQuAD-R / MLQA-R to those articles (held-out evaluation); it is an
-    error for MIRACL and Mr.TyDi, which have no articles.
+    error for MIRACL and Mr.TyDi, which have no articles. ``query_lang`` / ``passage_lang`` name the
+    languages of a ``beir:`` / ``irds:`` collection.
     """
     family, lang, split = parse_id(dataset_id)
+    if family in ("tydi", "beir", "irds"):
+        from evaluation.collection import resolve_collection
+
+        return Resolved(dataset_id, tasks=resolve_collection(dataset_id, family, lang, data_dir, langs, corpus,
+                                                             titles, query_lang, passage_lang))
     if family in LAREQA_LANGS:
         chosen = check_langs(langs, LAREQA_LANGS[family], dataset_id)
         return Resolved(dataset_id, pool=load_pool(family, _lareqa_dir(family, data_dir, chosen), chosen, titles))

@@ -55,6 +55,8 @@ class EvalConfig(EncoderConfig):
     titles_file: str | None = None
     average: str = "macro"
     candidate: str = "sentence"
+    query_lang: str | None = None
+    passage_lang: str | None = None
 
     @property
     def name(self) -> str:
@@ -85,7 +87,8 @@ def evaluate(config: EvalConfig, out: Path, overwrite: bool = False, model=None)
     out = Path(out)
     check_output(out, overwrite)
     resolved = [resolve(d, Path(config.data_dir) if config.data_dir else None, config.langs or None,
-                        Path(config.corpus) if config.corpus else None, config.titles or None)
+                        Path(config.corpus) if config.corpus else None, config.titles or None,
+                        config.query_lang, config.passage_lang)
                 for d in config.datasets]
     model = model or build_model(config)
     results: dict = {"model": config.name, "datasets": {},
@@ -120,6 +123,8 @@ def evaluate(config: EvalConfig, out: Path, overwrite: bool = False, model=None)
                     "n_topics_without_qrels": sum(1 for q in task.topics if q not in task.qrels),
                     "n_qrels_without_relevant": scores.n_without_relevant,
                     "n_missing_from_run": scores.n_missing_from_run}
+                entry.setdefault("languages", {})[task.lang] = {"query": getattr(task, "query_lang", task.lang),
+                                                                "passage": getattr(task, "passage_lang", task.lang)}
             names = _measures(res.tasks[0].family)
             rows = entry["per_lang"].values()
             entry["average"] = {m: sum(r[m] for r in rows) / len(rows) for m in names}

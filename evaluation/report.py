@@ -22,8 +22,37 @@ def slug(text: str) -> str:
 
 
 def mark(lang: str) -> str:
-    """``sw`` -> ``sw*`` for the low-resource set."""
-    return f"{lang}*" if lang in LOW_RESOURCE else lang
+    """``sw`` -> ``sw*`` for the low-resource set; a ``<query>-<passage>`` key is marked by its query language."""
+    return f"{lang}*" if query_lang(lang) in LOW_RESOURCE else lang
+
+
+def query_lang(key: str) -> str:
+    """The query language of a row key (``sw`` -> ``sw``, cross-lingual ``sw-en`` -> ``sw``)."""
+    return key.split("-")[0]
+
+
+def is_low_resource(key: str) -> bool:
+    """Whether a row key's query language is in the low-resource set (how tables group languages)."""
+    return query_lang(key) in LOW_RESOURCE
+
+
+def pair_label(entry: dict, key: str) -> str:
+    """``query → passage`` languages of a retrieval row (``sw → en``); the key itself for MIRACL-style rows."""
+    langs = entry.get("languages", {}).get(key)
+    return f"{langs['query']} → {langs['passage']}" if langs else f"{key} → {key}"
+
+
+COLLECTION_NOTES = {
+    "tydi": "TyDi QA GoldP dev, each question against the deduplicated passages of its language (sw: plus the "
+            "train contexts); TyDi, not MIRACL: small pools with distractors from other articles only.",
+    "beir": "A BEIR-layout folder; query → passage names the languages of each side.",
+    "irds": "An ir_datasets collection; query → passage names the languages of each side.",
+}
+
+
+def collection_family(dataset_id: str) -> str:
+    """``tydi`` / ``beir`` / ``irds`` / ``miracl`` / ``mrtydi`` / ``xquad-r`` ... of a dataset id."""
+    return dataset_id.split(":", 1)[0] if ":" in dataset_id else dataset_id.split("/")[0]
 
 
 def lareqa_by_query_lang(entry: dict) -> dict[str, dict[str, float]]:
@@ -116,13 +145,16 @@ def markdown(results: dict) -> str:
         else:
             names = list(entry["average"])
             counts = ["n_queries", "n_topics_without_qrels"]
-            parts.append(f"## {ds}\n\n| lang | " + " | ".join(names + counts) + " |\n|---|"
+            parts.append(f"## {ds}\n\n| lang | query → passage | " + " | ".join(names + counts) + " |\n|---|---|"
                          + "---:|" * (len(names) + len(counts)))
             for lang, m in entry["per_lang"].items():
-                parts.append(f"| {mark(lang)} | " + " | ".join(_fmt(m[n]) for n in names + counts) + " |")
-            parts.append("| **average** | " + " | ".join(_fmt(entry["average"][n]) for n in names)
+                parts.append(f"| {mark(lang)} | {pair_label(entry, lang)} | "
+                             + " | ".join(_fmt(m[n]) for n in names + counts) + " |")
+            parts.append("| **average** | | " + " | ".join(_fmt(entry["average"][n]) for n in names)
                          + " |" + " |" * len(counts))
-            parts.append("\nnDCG@10 = trec_eval -c -M 100 ndcg_cut.10; recall@100 = -c recall.100; mrr@k = -c -M k "
+            note = COLLECTION_NOTES.get(collection_family(ds))
+            parts.append(f"\n{note + ' ' if note else ''}nDCG@10 = trec_eval -c -M 100 ndcg_cut.10; "
+                         "recall@100 = -c recall.100; mrr@k = -c -M k "
                          "recip_rank; averages over the queries in the qrels (-c). " + LOW_NOTE + "\n")
     return "\n".join(parts) + "\n"
 

@@ -90,13 +90,22 @@ def load_corpus(task: RetrievalTask) -> tuple[list[str], list[str]]:
 
 
 def corpus_checksum(files: tuple[Path, ...]) -> str:
-    """sha256 over the names and bytes of the corpus files (part of an on-disk index's key)."""
+    """sha256 over the names and bytes of the corpus files (part of an on-disk index's key).
+
+    A folder (a BEIR collection) counts with every file below it; a source that is no path on disk
+    (an ``irds:`` id, whose corpus ir_datasets versions by id) counts by its name.
+    """
     h = hashlib.sha256()
-    for f in files:
-        h.update(Path(f).name.encode() + b"\0")
-        with open(f, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
+    for source in files:
+        source = Path(source)
+        parts = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else [source]
+        for f in parts:
+            h.update(str(f.relative_to(source) if source.is_dir() else f.name).encode() + b"\0")
+            if not f.is_file():
+                continue
+            with open(f, "rb") as fh:
+                for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                    h.update(block)
     return h.hexdigest()
 
 
@@ -122,8 +131,13 @@ class BM25Model:
         return score
 
     def retrieve(self, task: RetrievalTask, k: int, work_dir: Path | None = None) -> Run:
-        """Top ``k`` matching documents per topic; the corpus is streamed twice, ``shard_size`` passages at a time."""
-        return stream_search(task.topics, task.lang, lambda: iter_corpus_shards(task, self.shard_size), k, self.config)
+        """Top ``k`` matching documents per topic; the corpus is streamed twice, ``shard_size`` passages at a time.
+
+        A cross-lingual collection (:mod:`evaluation.collection`) analyses each side in its own language.
+        """
+        qlang, plang = getattr(task, "query_lang", task.lang), getattr(task, "passage_lang", task.lang)
+        return stream_search(task.topics, qlang, lambda: iter_corpus_shards(task, self.shard_size), k, self.config,
+                             passage_lang=plang)
 
 
 class DenseModel:

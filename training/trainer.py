@@ -91,7 +91,11 @@ def _check_output(config: TrainConfig, resume: bool, overwrite: bool) -> None:
 
 
 def load_model(config: TrainConfig):
-    """Load the encoder (hub id or local path) and apply pooling, lengths and prefixes."""
+    """Load the encoder (hub id or local path) and apply pooling and prefixes.
+
+    The model keeps its own inference length (``max_seq_length``); the training lengths are applied per
+    column by the collator only, so the saved model encodes as long as the base model did.
+    """
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Pooling
 
@@ -106,7 +110,6 @@ def load_model(config: TrainConfig):
         dim_of = getattr(word, "get_embedding_dimension", None) or word.get_word_embedding_dimension
         pool = Pooling(dim_of(), pooling_mode=config.pooling)
         model = SentenceTransformer(modules=[word, pool], device=device)
-    model.max_seq_length = max(config.max_query_length, config.max_passage_length)
     prompts = {k: v for k, v in (("query", config.query_prefix), ("passage", config.passage_prefix)) if v}
     if prompts:
         model.prompts = prompts
@@ -127,6 +130,33 @@ def freeze_word_embeddings(model) -> int:
     weight = model[0].auto_model.get_input_embeddings().weight
     weight.requires_grad_(False)
     return weight.numel()
+
+
+def inference_length(model) -> tuple[int | None, dict | None]:
+    """The base model's inference length and its fast tokenizer's saved truncation, read before training.
+
+    Training truncates queries / passages at ``max_query_length`` / ``max_passage_length``; that is a
+    training setting only. :func:`restore_inference_length` puts these back before the model is saved, so
+    ``SentenceTransformer(out)`` encodes as long as the base model did (``tokenizer_config.json``
+    ``model_max_length`` and ``tokenizer.json`` ``truncation`` unchanged).
+    """
+    backend = getattr(model.tokenizer, "backend_tokenizer", None)
+    truncation = backend.truncation if backend is not None else None
+    return model.max_seq_length, truncation
+
+
+def restore_inference_length(model, saved: tuple[int | None, dict | None]) -> None:
+    """Undo the training lengths on ``model`` (see :func:`inference_length`)."""
+    length, truncation = saved
+    if length is not None:
+        model.max_seq_length = length
+    backend = getattr(model.tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return
+    if truncation is None:
+        backend.no_truncation()
+    else:
+        backend.enable_truncation(**truncation)
 
 
 def build_loss(model, config: TrainConfig):
@@ -241,6 +271,7 @@ def train(config: TrainConfig, resume: bool = False, overwrite: bool = False, ca
     if not resume and ckpt.exists() and _rank() == 0:
         shutil.rmtree(ckpt)
     model = load_model(config)
+    base_length = inference_length(model)
     trainer = _make_trainer(prep, model, callbacks)
     if trainer.is_world_process_zero():
         ckpt.mkdir(parents=True, exist_ok=True)
@@ -257,6 +288,7 @@ def train(config: TrainConfig, resume: bool = False, overwrite: bool = False, ca
     stats = {"train": prep.train.stats(), "validation": prep.val.stats() if prep.val is not None else None,
              "global_steps": state.global_step, "world_size": world}
     out = Path(config.out)
+    restore_inference_length(trainer.model, base_length)
     with atomic_path(out) as tmp:
         trainer.model.save(str(tmp))
         config.save(tmp / "train_config.json")

@@ -245,3 +245,21 @@ def test_freeze_embeddings_keeps_word_embeddings_and_trains_the_rest(tiny_xlmr, 
         assert torch.equal(emb, base_emb) is frozen
         assert not torch.equal(layer, base_layer)  # the transformer layers train either way
         assert json.loads((out / "train_config.json").read_text())["freeze_embeddings"] is frozen
+
+
+def test_saved_model_keeps_base_inference_length(tiny_xlmr, xquad_jsonl, tmp_path):
+    """Training truncation (24 / 32 tokens) is a training setting: the saved model keeps the base length (128)."""
+    from sentence_transformers import SentenceTransformer
+
+    base = SentenceTransformer(str(tiny_xlmr), device="cpu")
+    assert base.max_seq_length == 128
+    out = tmp_path / "model"
+    res = _run(["--data", str(xquad_jsonl), "--model", str(tiny_xlmr), "--max-steps", "2", "--out", str(out), *FAST])
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "tokenizer_config.json").read_text())["model_max_length"] == 128
+    truncation = json.loads((out / "tokenizer.json").read_text())["truncation"]
+    assert truncation is None or truncation["max_length"] == 128
+    model = SentenceTransformer(str(out), device="cpu")
+    assert model.max_seq_length == 128
+    long_text = " ".join(["Warschau ist die Hauptstadt von Polen."] * 40)
+    assert model.tokenize([long_text])["input_ids"].shape[1] == 128  # not cut at the training length 32
