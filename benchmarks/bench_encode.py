@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from codeswitch.atomic import atomic_path  # noqa: E402
+from evaluation.backends import features_of  # noqa: E402
 from evaluation.datasets import resolve  # noqa: E402
 from evaluation.evaluate import EvalConfig, build_model, evaluate  # noqa: E402
 from evaluation.search import DenseIndex  # noqa: E402
@@ -43,7 +44,7 @@ def _tokenize_s(model, texts: list[str], batch_size: int) -> float:
     """Seconds the model's tokenizer takes for ``texts`` in encode-sized batches (part of encoding)."""
     t = time.perf_counter()
     for i in range(0, len(texts), batch_size):
-        model.tokenize(texts[i:i + batch_size])
+        features_of(model, texts[i:i + batch_size])
     return time.perf_counter() - t
 
 

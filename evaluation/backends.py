@@ -84,7 +84,7 @@ def export_onnx(model, folder: Path, quantize: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     auto = model[0].auto_model
     names = _input_names(model)
-    sample = model.tokenize(["an example", "a second, longer example text"])
+    sample = features_of(model, ["an example", "a second, longer example text"])
     args = tuple(sample[n] for n in names)
 
     class _TokenEmbeddings(torch.nn.Module):
@@ -118,8 +118,14 @@ def export_onnx(model, folder: Path, quantize: str) -> Path:
     return target
 
 
+def features_of(model, texts: list[str]) -> dict:
+    """Tokenized model inputs of ``texts`` (``preprocess`` in sentence-transformers 6, ``tokenize`` before)."""
+    prepare = getattr(model, "preprocess", None) or model.tokenize
+    return prepare(texts)
+
+
 def _input_names(model) -> tuple[str, ...]:
-    features = model.tokenize(["x"])
+    features = features_of(model, ["x"])
     return tuple(n for n in ("input_ids", "attention_mask", "token_type_ids") if n in features)
 
 
@@ -149,7 +155,7 @@ def onnx_encoder(model, fingerprint: str, quantize: str, cache_dir: Path | None)
         starts = range(0, len(texts), batch_size)
         for start in tqdm(starts, desc="encode (onnx)", disable=not show_progress):
             batch = [texts[i] for i in order[start:start + batch_size]]
-            features = model.tokenize(batch)
+            features = features_of(model, batch)
             tokens = session.run(None, {n: features[n].numpy().astype(np.int64) for n in names})[0]
             features["token_embeddings"] = torch.from_numpy(tokens)
             with torch.no_grad():

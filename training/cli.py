@@ -38,8 +38,8 @@ from training.sampler import LANGUAGE_SAMPLING, MODES
 @click.option("--symmetric/--no-symmetric", default=False, help="Add the passage->query InfoNCE term.")
 @click.option("--hard-negatives", type=int, default=0, help="Use the first N `negatives` of every record.")
 @click.option("--freeze-embeddings/--no-freeze-embeddings", default=False,
-              help="Keep the word-embedding matrix fixed: CPU steps about twice as fast for multilingual "
-                   "encoders (docs/train.md, \"Frozen embeddings\").")
+              help="Keep the word-embedding matrix fixed (no gradient, no optimizer state for it); "
+                   "see docs/train.md, \"Frozen embeddings\", for its measured speed and quality effect.")
 @click.option("--cached/--no-cached", default=False, help="GradCache: batches larger than memory allows.")
 @click.option("--mini-batch-size", type=int, default=32, help="Chunk size for --cached.")
 @click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", help="fp16 needs CUDA.")

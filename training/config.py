@@ -38,7 +38,8 @@ class TrainConfig:
     similarities before the softmax (temperature = 1 / scale; sentence-transformers' default 20).
     ``warmup_ratio`` is the fraction of steps with linear learning-rate warm-up.
     ``freeze_embeddings`` keeps the input word-embedding matrix fixed (no gradient, no optimizer
-    state): for multilingual encoders it is most of the parameters (e5-small: 96M of 118M).
+    state): for multilingual encoders it is most of the parameters (e5-small: 96M of 118M), though
+    not most of a step's time (docs/train.md, "Frozen embeddings").
     """
 
     data: str

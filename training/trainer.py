@@ -123,8 +123,8 @@ def freeze_word_embeddings(model) -> int:
 
     Only the token-embedding matrix is frozen (position and type embeddings, LayerNorms and all
     layers still train). The optimizer then holds no state for it and backward computes no gradient
-    for it, which is where most of a multilingual encoder's CPU step goes (a 250k x 384 matrix for
-    e5-small). Frozen embeddings are also a known lever for cross-lingual transfer: tokens of
+    for it (a 250k x 384 matrix for e5-small; measured: 1.08x faster CPU steps at batch 32, see
+    docs/train.md). Frozen embeddings are also a known lever for cross-lingual transfer: tokens of
     languages absent from the training data keep their pre-trained vectors.
     """
     weight = model[0].auto_model.get_input_embeddings().weight
