@@ -91,8 +91,9 @@ def lookup(result: dict, dataset: str, metric: str, key: str) -> float | None:
                 setting, _, m = metric.partition(" ")
                 return entry["summary"].get(setting, {}).get(m)
             return lareqa_by_query_lang(entry).get(key, {}).get(metric)
-        family, *_, split = ds.split("/")
-        if dataset in (f"{family}/{split}", ds) and key in entry["per_lang"]:
+        parts = ds.split("/")  # miracl/sw/dev belongs to the group miracl/dev; beir:NAME has no group
+        group = f"{parts[0]}/{parts[-1]}" if len(parts) == 3 else ds
+        if dataset in (group, ds) and key in entry["per_lang"]:
             return entry["per_lang"][key].get(metric)
     return None
 

@@ -137,3 +137,13 @@ def test_bm25_cross_and_multi_are_marked_tie_order(shared_data, tmp_path):
     pinned = {(e["model"], e["dataset"], e["metric"]) for e in spec["entries"] if not e.get("reference")}
     assert ("bm25", "xquad-r", "mono map") in pinned
     assert not {("bm25", "xquad-r", m) for m in ("cross map", "multi map", "multi rank_distance")} & pinned
+
+
+def test_lookup_handles_collection_ids_without_slashes():
+    from evaluation.reproduce import lookup
+
+    result = {"datasets": {"beir:afriqa-sw": {"kind": "collection", "per_lang": {"sw-en": {"ndcg@10": 0.5}}},
+                           "miracl/sw/dev": {"kind": "miracl", "per_lang": {"sw": {"ndcg@10": 0.4}}}}}
+    assert lookup(result, "beir:afriqa-sw", "ndcg@10", "sw-en") == 0.5
+    assert lookup(result, "miracl/dev", "ndcg@10", "sw") == 0.4
+    assert lookup(result, "miracl/sw/dev", "ndcg@10", "sw") == 0.4
