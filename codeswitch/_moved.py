@@ -45,10 +45,13 @@ class _MovedFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         new = MOVED[spec.name]
         warnings.warn(f"{spec.name} moved to {new}; the old name goes away in codeswitch 0.3",
                       DeprecationWarning, stacklevel=2)
-        return importlib.import_module(new)
+        module = importlib.import_module(new)
+        self._specs = getattr(self, "_specs", {}) | {new: (module.__spec__, module.__loader__)}
+        return module
 
     def exec_module(self, module) -> None:  # noqa: D102 - the module is already executed at its new name
-        return None
+        # the import system stamped the old name's spec on the module: give it back its own
+        module.__spec__, module.__loader__ = self._specs[module.__name__]
 
 
 def install() -> None:

@@ -1,7 +1,8 @@
 """Faster CPU inference for dense encoders: bf16 autocast, int8 dynamic quantization, ONNX Runtime.
 
 ``--backend torch`` (default) runs the sentence-transformers model itself; ``--bf16`` wraps it in
-``torch.autocast("cpu", bfloat16)`` (fast on CPUs with AVX512-BF16 or AMX).
+``torch.autocast("cpu", bfloat16)``: it pays off with AMX; on AVX512-BF16 without AMX it was measured
+0.56x the fp32 speed (``benchmarks/results/encode_backends.md``).
 
 ``--backend onnx`` exports the transformer (input ids and attention mask -> token embeddings) once
 with ``torch.onnx.export`` (the TorchScript exporter, ``dynamo=False``: no extra package), optionally
@@ -19,6 +20,7 @@ so it is untested in this repository and says so when the package is missing.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import shutil
@@ -140,7 +142,11 @@ def onnx_encoder(model, fingerprint: str, quantize: str, cache_dir: Path | None)
     for module in list(model)[1:]:
         if getattr(module, "include_prompt", True) is False:
             raise ConfigError("--backend onnx does not support pooling that excludes the prompt; use --backend torch")
-    root = Path(cache_dir) / "onnx" if cache_dir else Path(tempfile.mkdtemp(prefix="codeswitch-onnx-"))
+    if cache_dir:
+        root = Path(cache_dir) / "onnx"
+    else:  # no cache: export into a temporary folder removed when the process ends
+        root = Path(tempfile.mkdtemp(prefix="codeswitch-onnx-"))
+        atexit.register(shutil.rmtree, root, True)
     path = export_onnx(model, root / _export_key(model, fingerprint, quantize), quantize)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     names = _input_names(model)

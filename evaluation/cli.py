@@ -76,7 +76,8 @@ def _shared_options(f):
                      help="CPU inference: torch, onnx (ONNX Runtime; export cached in --cache-dir) or openvino"),
         click.option("--quantize", type=click.Choice(QUANTIZATIONS), default="none", show_default=True,
                      help="int8: dynamic int8 quantization of the linear layers (ONNX Runtime; needs --backend onnx)"),
-        click.option("--bf16", is_flag=True, help="bf16 autocast on CPU (torch backend; fast with AVX512-BF16/AMX)"),
+        click.option("--bf16", is_flag=True, help="bf16 autocast on CPU (torch backend; pays off with AMX, "
+                          "measured slower without it)"),
         click.option("--index", "index_kind", type=click.Choice(["flat", "hnsw", "ivf"]), default="flat",
                      show_default=True, help="FAISS index: exact flat inner product, or approximate HNSW/IVF"),
         click.option("--shard-size", default=2_000_000, show_default=True,

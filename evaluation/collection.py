@@ -38,6 +38,7 @@ class CollectionTask:
     docs: Callable[[], Iterator[Doc]]
     source: Path | None = None
     split: str = "test"
+    more_sources: tuple[Path, ...] = ()  # further corpus files (part of an on-disk index's key)
 
     @property
     def lang(self) -> str:
@@ -47,7 +48,7 @@ class CollectionTask:
     @property
     def corpus_files(self) -> tuple[Path, ...]:
         """Where the corpus came from (named in error messages)."""
-        return (self.source,) if self.source is not None else ()
+        return ((self.source,) if self.source is not None else ()) + self.more_sources
 
     def iter_corpus(self) -> Iterator[Doc]:
         """Yield ``(docid, title, text)``."""

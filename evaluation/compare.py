@@ -95,13 +95,18 @@ def _averages(values: dict[str, float], langs: list[str]) -> dict[str, float]:
     return out
 
 
+def _plain(name: str) -> str:
+    """A row's model name without the tie-order mark (" †")."""
+    return name.removesuffix(" †")
+
+
 def comparison_markdown(tables: dict, baseline: str, labels: dict | None = None) -> tuple[str, list[list]]:
     """Markdown for all tables and the CSV rows (with deltas to the baseline); ``labels`` from :func:`pair_labels`."""
     parts, rows = [f"# Comparison (baseline: {baseline})\n", LOW_NOTE + "\n"], []
     for (group, metric), by_model in tables.items():
         langs = sorted({lang for v in by_model.values() for lang in v if lang != "avg"},
                        key=lambda k: (not is_low_resource(k), k))
-        base_vals = by_model.get(baseline, {})
+        base_vals = next((v for m, v in by_model.items() if _plain(m) == baseline), {})
         base = base_vals | _averages(base_vals, langs) if base_vals else {}
         cols = langs + list(_averages(next(iter(by_model.values())), langs))
         parts.append(f"## {group} -- {metric}\n\n| model | " + " | ".join(mark(c) for c in cols) + " |\n|---|"
@@ -113,12 +118,13 @@ def comparison_markdown(tables: dict, baseline: str, labels: dict | None = None)
                 if c not in full:
                     cells.append("")
                     continue
-                delta = full[c] - base[c] if model != baseline and c in base else None
+                delta = full[c] - base[c] if _plain(model) != baseline and c in base else None
                 cells.append(f"{full[c]:.4f}" if abs(full[c]) < 10 else f"{full[c]:.1f}")
                 if delta is not None:
                     cells[-1] += f" ({delta:+.4f})" if abs(full[c]) < 10 else f" ({delta:+.1f})"
                 rows.append([group, metric, model, c, full[c], delta if delta is not None else ""])
-            parts.append(f"| {'**' + model + '**' if model == baseline else model} | " + " | ".join(cells) + " |")
+            shown = f"**{model}**" if _plain(model) == baseline else model
+            parts.append(f"| {shown} | " + " | ".join(cells) + " |")
         if any(m.endswith(" †") for m in by_model):
             parts.append("\n† mostly tie order (most relevant candidates tie with others, e.g. BM25 score 0): "
                          "kept for completeness, not a retrieval result.")

@@ -100,9 +100,10 @@ def corpus_checksum(files: tuple[Path, ...]) -> str:
         source = Path(source)
         parts = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else [source]
         for f in parts:
-            h.update(str(f.relative_to(source) if source.is_dir() else f.name).encode() + b"\0")
-            if not f.is_file():
+            if not f.is_file():  # an id (irds:beir/scifact/test): the whole id, not its last part
+                h.update(str(source).encode() + b"\0")
                 continue
+            h.update(str(f.relative_to(source) if source.is_dir() else f.name).encode() + b"\0")
             with open(f, "rb") as fh:
                 for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
                     h.update(block)

@@ -80,4 +80,5 @@ def load_tydi(lang: str, data_dir: Path | None) -> CollectionTask:
             except (KeyError, TypeError):
                 raise DataFormatError(f"data[{k}]: expected paragraphs[] with context and qas[] with id and "
                                       "question", path) from None
-    return CollectionTask(f"tydi/{lang}", "tydi", lang, lang, topics, qrels, lambda: iter(corpus), dev, "dev")
+    return CollectionTask(f"tydi/{lang}", "tydi", lang, lang, topics, qrels, lambda: iter(corpus), dev, "dev",
+                          tuple(extra))

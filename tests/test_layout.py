@@ -114,3 +114,11 @@ def test_old_module_names_still_import(old, new):
             f"print(importlib.import_module({old!r}) is importlib.import_module({new!r}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.splitlines() == [f"{old} moved to {new}; the old name goes away in codeswitch 0.3", "True"]
+
+
+def test_old_name_leaves_the_real_module_intact():
+    code = ("import importlib, warnings\nwarnings.simplefilter('ignore')\n"
+            "import codeswitch.switch, codeswitch.lexical.switch as real\n"
+            "print(real.__spec__.name, importlib.reload(real) is real)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.split() == ["codeswitch.lexical.switch", "True"], out.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -147,3 +148,24 @@ def test_lookup_handles_collection_ids_without_slashes():
     assert lookup(result, "beir:afriqa-sw", "ndcg@10", "sw-en") == 0.5
     assert lookup(result, "miracl/dev", "ndcg@10", "sw") == 0.4
     assert lookup(result, "miracl/sw/dev", "ndcg@10", "sw") == 0.4
+
+
+def test_index_checksum_tells_ids_with_the_same_last_part_apart(tmp_path):
+    from evaluation.retrieve import corpus_checksum
+
+    assert corpus_checksum((Path("irds:beir/scifact/test"),)) != corpus_checksum((Path("irds:beir/nfcorpus/test"),))
+    folder = tmp_path / "beir"
+    folder.mkdir()
+    (folder / "corpus.jsonl").write_text('{"_id": "d1", "text": "a"}\n', encoding="utf-8")
+    before = corpus_checksum((folder,))
+    (folder / "corpus.jsonl").write_text('{"_id": "d1", "text": "b"}\n', encoding="utf-8")
+    assert corpus_checksum((folder,)) != before  # a BEIR folder counts with its files' bytes
+
+
+def test_tie_marked_baseline_keeps_its_deltas():
+    from evaluation.compare import comparison_markdown
+
+    text, rows = comparison_markdown({("xquad-r", "mono map"): {"bm25 †": {"en": 0.5, "avg": 0.5},
+                                                                "e5": {"en": 0.7, "avg": 0.7}}}, "bm25")
+    assert "| **bm25 †** |" in text and "(+0.2000)" in text
+    assert [r[5] for r in rows if r[2] == "e5" and r[3] == "en"] == [pytest.approx(0.2)]
