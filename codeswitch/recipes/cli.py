@@ -46,24 +46,31 @@ def _options(f):
         click.option("--models", default=None, help="Only these recipe models (comma-separated)."),
         click.option("--settings", default=None, help="Only these settings (comma-separated)."),
         click.option("--seeds", default=None, help="Only these seeds (comma-separated integers)."),
+        click.option("--device", default=None,
+                     help="Train and evaluate on this device (cpu, cuda, cuda:1 ...) instead of the recipe's "
+                          "train.device / eval.device. It enters every step's config hash, so cells run on "
+                          "another device are run again, never mixed with the recipe's."),
     ]):
         f = option(f)
     return f
 
 
 def _execute(recipe_file: Path, out: Path, results: Path | None, models, settings, seeds, dry_run: bool,
-             write_results_too: bool = True) -> None:
+             write_results_too: bool = True, device: str | None = None, report_only: bool = False) -> None:
     from codeswitch.recipes.config import load_recipe
     from codeswitch.recipes.report import collect_rows, write_results
     from codeswitch.recipes.runner import RecipeRunner, RunFilter, RunSummary
 
     recipe = load_recipe(recipe_file)
+    if device:
+        recipe.train["device"] = device
+        recipe.eval["device"] = device
     flt = RunFilter(_csv(models), _csv(settings), _seeds(seeds))
     for kind, chosen, known in (("model", flt.models, recipe.models), ("setting", flt.settings, recipe.settings)):
         for name in chosen or ():
             if name not in known:
                 raise ConfigError(f"--{kind}s: {name!r} is not in {recipe_file} (known: {', '.join(known)})")
-    runner = RecipeRunner(recipe, out, flt, dry_run=dry_run, echo=click.echo)
+    runner = RecipeRunner(recipe, out, flt, dry_run=dry_run, echo=click.echo, report_only=report_only)
     steps = runner.run()
     ds = recipe.eval["dataset"]
     datasets = list(ds) if isinstance(ds, list) else [ds]
@@ -95,6 +102,7 @@ def _header(recipe, rows, datasets) -> str:
         parts.append(f"{held} held-out articles (split seed {recipe.split.get('seed', 0)}), "
                      f"{first.get('n_questions', '?')} questions, {first.get('n_candidates', '?')} candidates")
     parts.append(f"seeds {', '.join(map(str, recipe.seeds))}; mean ± std over seeds (sample std)")
+    parts.append(f"device: train {recipe.train.get('device', 'auto')}, evaluate {ev.get('device') or 'auto'}")
     if recipe.sizes:
         parts.append(recipe.sizes.strip())
     return "; ".join(parts) + "."
@@ -103,18 +111,24 @@ def _header(recipe, rows, datasets) -> str:
 @recipe_group.command("run")
 @_options
 @click.option("--dry-run", is_flag=True, help="Only list the steps (run / skip by hash); write nothing new.")
-def run_cmd(recipe_file, out, results, models, settings, seeds, dry_run) -> None:
+def run_cmd(recipe_file, out, results, models, settings, seeds, device, dry_run) -> None:
     """Run RECIPE_FILE into OUT; steps whose output exists with the same config hash are skipped.
 
     Rerunning the same command resumes an interrupted grid. Each step's hash sits beside its
     output in <output>.step.json; change an option in the YAML and that step and everything
     downstream of it run again.
     """
-    _execute(recipe_file, out, results, models, settings, seeds, dry_run, write_results_too=not dry_run)
+    _execute(recipe_file, out, results, models, settings, seeds, dry_run, write_results_too=not dry_run,
+             device=device)
 
 
 @recipe_group.command("report")
 @_options
-def report_cmd(recipe_file, out, results, models, settings, seeds) -> None:
-    """Rebuild the results table and plots from the finished steps in OUT (runs nothing)."""
-    _execute(recipe_file, out, results, models, settings, seeds, dry_run=True)
+def report_cmd(recipe_file, out, results, models, settings, seeds, device) -> None:
+    """Rebuild the results table and plots from the finished steps in OUT (runs nothing).
+
+    Finished steps count by their records (<output>.step.json) even where the output itself was
+    removed since, so trained models can be deleted to free disk once they are evaluated. Give the
+    same --device as the run: it is part of every step's config hash.
+    """
+    _execute(recipe_file, out, results, models, settings, seeds, dry_run=True, device=device, report_only=True)

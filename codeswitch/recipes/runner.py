@@ -81,10 +81,14 @@ def sidecar(out: Path) -> Path:
     return out.with_name(out.name + ".step.json")
 
 
-def read_sidecar(out: Path) -> dict[str, Any] | None:
-    """The stored step record of ``out``, or None when the step never finished."""
+def read_sidecar(out: Path, need_output: bool = True) -> dict[str, Any] | None:
+    """The stored step record of ``out``, or None when the step never finished.
+
+    ``need_output=False`` (reports) keeps the record of a step whose output was removed since, e.g.
+    a trained model deleted to free disk after its evaluation finished.
+    """
     side = sidecar(out)
-    if not side.is_file() or not out.exists():
+    if not side.is_file() or (need_output and not out.exists()):
         return None
     try:
         return json.loads(side.read_text(encoding="utf-8"))
@@ -115,11 +119,14 @@ class RecipeRunner:
     """Executes a :class:`Recipe` into ``out`` (see the module docstring for the layout)."""
 
     def __init__(self, recipe: Recipe, out: Path, run_filter: RunFilter | None = None, dry_run: bool = False,
-                 echo: Callable[[str], None] = print, invoker: Callable[[list[str]], None] = invoke) -> None:
+                 echo: Callable[[str], None] = print, invoker: Callable[[list[str]], None] = invoke,
+                 report_only: bool = False) -> None:
         self.recipe = recipe
         self.out = Path(out)
         self.filter = run_filter or RunFilter()
-        self.dry_run = dry_run
+        self.dry_run = dry_run or report_only
+        # a report reads finished steps' records even where their outputs (models) were deleted
+        self.report_only = report_only
         self.echo = echo
         self.invoker = invoker
         self.steps: list[StepResult] = []
@@ -132,7 +139,7 @@ class RecipeRunner:
     # ------------------------------------------------------------------ generic step
     def _step(self, kind: str, name: str, out: Path, config: dict[str, Any], action: Callable[[], None]) -> StepResult:
         h = config_hash(config)
-        done = read_sidecar(out)
+        done = read_sidecar(out, need_output=not self.report_only)
         if done is not None and done.get("hash") == h:
             res = StepResult(kind, name, "skipped", str(out), float(done.get("seconds", 0.0)), hash=h)
             self.echo(f"[skip] {kind} {name} (same config hash {h})")

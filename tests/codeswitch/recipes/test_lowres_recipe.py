@@ -40,7 +40,12 @@ def test_lowres_recipe_is_zero_shot_with_the_issue_grid(shared_data, tmp_path, m
     # the plan: baselines and off the shelf once, then every (seed, setting) cell as its own resumable step
     steps = RecipeRunner(recipe, tmp_path / "out", dry_run=True, echo=lambda s: None, invoker=FakeInvoker()).run()
     trained = [s for s in steps if s.kind == "train"]
-    assert len(trained) == 8 * len(recipe.seeds) and {s.status for s in trained} == {"planned"}
-    assert [s.name for s in trained[:8]] == [f"e5/{s}/seed1" for s in settings if s != "off-the-shelf"]
+    cells = [s for s in settings if s != "off-the-shelf"]
+    assert len(cells) == 10 and len(trained) == len(cells) * len(recipe.seeds)
+    assert {s.status for s in trained} == {"planned"}
+    assert [s.name for s in trained[:10]] == [f"e5/{s}/seed1" for s in cells]
+    # the forgetting cells differ from their unfrozen twins only by --freeze-embeddings
+    for frozen, twin in (("english-frozen", "english"), ("hybrid-cs-frozen", "hybrid-cs")):
+        assert settings[frozen] == settings[twin] | {"freeze_embeddings": True}
     opts = as_options(recipe.eval)
     assert [opts[i + 1] for i, o in enumerate(opts) if o == "--dataset"] == recipe.eval["dataset"]

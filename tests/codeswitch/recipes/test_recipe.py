@@ -250,3 +250,22 @@ def test_xquad_small_cpu_evaluates_at_the_models_length(tmp_path, shared_data, m
     runner.run()
     args, _ = runner._eval_args()
     assert "--max-length" not in args and "--titles" in args
+
+
+def test_report_keeps_cells_whose_models_were_deleted(tmp_path, shared_data):
+    """Trained models are large: once evaluated they may be deleted, and the report still shows the cells.
+
+    A run (or a dry run) must not treat a deleted model as finished; a report reads the step records.
+    """
+    out = tmp_path / "out"
+    RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), out, echo=lambda s: None, invoker=FakeInvoker()).run()
+    for model in (out / "models").glob("*/*/seed*"):
+        if model.is_dir():
+            shutil.rmtree(model)  # the <model>.step.json records stay
+    report = RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), out, echo=lambda s: None,
+                          invoker=FakeInvoker(), report_only=True).run()
+    aggs = {(a["model"], a["setting"]): a for a in aggregate(collect_rows(report, ["xquad-r"]))}
+    assert aggs[("m", "english")]["n"] == 2 and aggs[("m", "english")]["mono_map"] == pytest.approx(0.6)
+    planned = RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), out, dry_run=True, echo=lambda s: None,
+                           invoker=FakeInvoker()).run()
+    assert {s.status for s in planned if s.kind == "train" and s.status != "unavailable"} == {"planned"}
