@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import asdict
 from pathlib import Path
 
@@ -79,8 +78,10 @@ def _execute(recipe_file: Path, out: Path, results: Path | None, models, setting
     header = _header(recipe, rows, datasets)
     if write_results_too and rows and any(r["status"] in ("ran", "skipped") for r in rows):
         write_results(rows, res_dir, header, recipe.name, recipe.compare)
-        # provenance: the resolved recipe and every step's status, config hash and wall time
-        shutil.copyfile(out / "recipe.json", res_dir / "recipe.json")
+        # provenance: the resolved recipe these results were read with (--device applied; not OUT's copy,
+        # which is whatever ran last) and every step's status, config hash and wall time
+        (res_dir / "recipe.json").write_text(json.dumps(asdict(recipe), indent=1, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
         (res_dir / "steps.json").write_text(json.dumps([asdict(s) for s in steps], indent=1) + "\n",
                                             encoding="utf-8")
         click.echo((res_dir / "table.md").read_text(encoding="utf-8"))
