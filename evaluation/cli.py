@@ -93,6 +93,10 @@ def _shared_options(f):
                           "held-out articles of a split by title"),
         click.option("--query-lang", default=None, help="beir:/irds: collections: the queries' language (ISO code)"),
         click.option("--passage-lang", default=None, help="beir:/irds: collections: the passages' language"),
+        click.option("--passage-text", type=click.Choice(["title+text", "text"]), default="title+text",
+                     show_default=True,
+                     help="MIRACL/Mr.TyDi/TyDi/BEIR/irds passages: embed and index 'title + \" \" + text' "
+                          "(MIRACL's convention) or the text alone; scores differ, compare like with like"),
     ]
     for option in reversed(options):
         f = option(f)
@@ -116,7 +120,8 @@ def _config(model: str, model_name: str | None, kw: dict):
         index_dir=str(kw["index_dir"]) if kw["index_dir"] else None, bm25_k1=kw["bm25_k1"], bm25_b=kw["bm25_b"],
         cache_dir=str(kw["cache_dir"]) if kw["cache_dir"] else None, titles=titles,
         titles_file=str(kw["titles_file"]) if kw.get("titles_file") else None, average=kw["average"],
-        candidate=kw["candidate"], query_lang=kw.get("query_lang"), passage_lang=kw.get("passage_lang"))
+        candidate=kw["candidate"], query_lang=kw.get("query_lang"), passage_lang=kw.get("passage_lang"),
+        passage_text=kw.get("passage_text", "title+text"))
 
 
 def _validate(f):

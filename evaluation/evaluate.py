@@ -55,6 +55,7 @@ class EvalConfig(EncoderConfig):
     titles_file: str | None = None
     average: str = "macro"
     candidate: str = "sentence"
+    passage_text: str = "title+text"
     query_lang: str | None = None
     passage_lang: str | None = None
 
@@ -69,13 +70,14 @@ def build_model(config: EvalConfig):
     from evaluation.retrieve import BM25Model, DenseModel
 
     if config.model.lower() == "bm25":
-        return BM25Model(BM25Config(k1=config.bm25_k1, b=config.bm25_b), shard_size=config.shard_size)
+        return BM25Model(BM25Config(k1=config.bm25_k1, b=config.bm25_b), shard_size=config.shard_size,
+                         passage_text=config.passage_text)
     from evaluation.encoders import DenseEncoder
 
     # the encoder gets exactly its own fields (its cache keys must not depend on evaluation settings)
     enc = EncoderConfig(**{f.name: getattr(config, f.name) for f in fields(EncoderConfig)})
     return DenseModel(DenseEncoder(enc, config.cache_dir),
-                      IndexConfig(kind=config.index_kind, shard_size=config.shard_size))
+                      IndexConfig(kind=config.index_kind, shard_size=config.shard_size), config.passage_text)
 
 
 def _measures(family: str) -> tuple[str, ...]:

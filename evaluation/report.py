@@ -153,7 +153,11 @@ def markdown(results: dict) -> str:
             parts.append("| **average** | | " + " | ".join(_fmt(entry["average"][n]) for n in names)
                          + " |" + " |" * len(counts))
             note = COLLECTION_NOTES.get(collection_family(ds))
-            parts.append(f"\n{note + ' ' if note else ''}nDCG@10 = trec_eval -c -M 100 ndcg_cut.10; "
+            text_rule = results.get("settings", {}).get("passage_text", "title+text")
+            rule = ("Passages embedded as title + \" \" + text. " if text_rule == "title+text"
+                    else "Passages embedded as their text alone (no title). ")
+            note = (note + " " if note else "") + rule
+            parts.append(f"\n{note}nDCG@10 = trec_eval -c -M 100 ndcg_cut.10; "
                          "recall@100 = -c recall.100; mrr@k = -c -M k "
                          "recip_rank; averages over the queries in the qrels (-c). " + LOW_NOTE + "\n")
     return "\n".join(parts) + "\n"

@@ -1,8 +1,9 @@
 """Models behind ``codeswitch evaluate``: BM25 and dense encoders, as LAReQA scorers and corpus retrievers.
 
 Both rank with trec_eval's rule (score descending, docid descending); BM25 corpus runs hold only the
-documents that match the query (Lucene's behaviour), never zero-score padding. Dense passages of MIRACL and
-Mr.TyDi are embedded as ``title + " " + text`` (MIRACL's convention); BM25 indexes the same string.
+documents that match the query (Lucene's behaviour), never zero-score padding. Passages of retrieval
+collections are embedded as ``title + " " + text`` (MIRACL's convention), or as the text alone with
+``--passage-text text``; BM25 indexes the same string.
 """
 
 from __future__ import annotations
@@ -33,12 +34,25 @@ def _docid_hashes(docids: list[str]) -> np.ndarray:
                      for d in docids], dtype=np.uint64)
 
 
-def iter_corpus_shards(task: RetrievalTask, shard_size: int) -> Iterator[tuple[list[str], list[str]]]:
+# how a retrieval passage becomes the text that is embedded / indexed (``--passage-text``)
+PASSAGE_TEXTS = {"title+text": "title + ' ' + text", "text": "text"}
+
+
+def passage_string(title: str, text: str, passage_text: str = "title+text") -> str:
+    """``title + " " + text`` (MIRACL's and BEIR's convention; the text alone without a title) or the text."""
+    if passage_text not in PASSAGE_TEXTS:
+        raise ValueError(f"passage_text must be one of {', '.join(PASSAGE_TEXTS)}, got {passage_text!r}")
+    return f"{title} {text}" if title and passage_text == "title+text" else text
+
+
+def iter_corpus_shards(task: RetrievalTask, shard_size: int,
+                       passage_text: str = "title+text") -> Iterator[tuple[list[str], list[str]]]:
     """Stream a task's corpus as ``(docids, texts)`` shards of at most ``shard_size`` passages.
 
-    Texts are ``title + " " + text``. Only one shard of texts is ever held; what is kept across
-    shards is an 8-byte hash per docid (to find a docid that appears twice) and the relevant docids
-    of the qrels (to raise, after the last shard, if the corpus lacks some of them).
+    Texts are ``title + " " + text``, or the text alone with ``passage_text="text"``. Only one shard of
+    texts is ever held; what is kept across shards is an 8-byte hash per docid (to find a docid that
+    appears twice) and the relevant docids of the qrels (to raise, after the last shard, if the corpus
+    lacks some of them).
     """
     needed = {d for judged in task.qrels.values() for d, g in judged.items() if g >= 1}
     found: set[str] = set()
@@ -61,7 +75,7 @@ def iter_corpus_shards(task: RetrievalTask, shard_size: int) -> Iterator[tuple[l
     texts: list[str] = []
     for docid, title, text in tqdm(task.iter_corpus(), desc=f"{task.dataset_id} corpus", unit=" docs"):
         docids.append(docid)
-        texts.append(f"{title} {text}" if title else text)
+        texts.append(passage_string(title, text, passage_text))
         if docid in needed:
             found.add(docid)
         if len(docids) == shard_size:
@@ -115,9 +129,10 @@ class BM25Model:
 
     name = "bm25"
 
-    def __init__(self, config: BM25Config = BM25Config(), shard_size: int = 2_000_000) -> None:
-        self.config, self.shard_size = config, shard_size
-        self.settings = {"bm25_k1": config.k1, "bm25_b": config.b}
+    def __init__(self, config: BM25Config = BM25Config(), shard_size: int = 2_000_000,
+                 passage_text: str = "title+text") -> None:
+        self.config, self.shard_size, self.passage_text = config, shard_size, passage_text
+        self.settings = {"bm25_k1": config.k1, "bm25_b": config.b, "passage_text": passage_text}
 
     def lareqa_scorer(self, pool: LareqaPool) -> Scorer:
         cache: dict[str | None, BM25Index] = {}
@@ -137,17 +152,19 @@ class BM25Model:
         A cross-lingual collection (:mod:`evaluation.collection`) analyses each side in its own language.
         """
         qlang, plang = getattr(task, "query_lang", task.lang), getattr(task, "passage_lang", task.lang)
-        return stream_search(task.topics, qlang, lambda: iter_corpus_shards(task, self.shard_size), k, self.config,
+        return stream_search(task.topics, qlang,
+                             lambda: iter_corpus_shards(task, self.shard_size, self.passage_text), k, self.config,
                              passage_lang=plang)
 
 
 class DenseModel:
     """A dense encoder with FAISS search."""
 
-    def __init__(self, encoder: DenseEncoder, index_config: IndexConfig = IndexConfig()) -> None:
-        self.encoder, self.index_config = encoder, index_config
+    def __init__(self, encoder: DenseEncoder, index_config: IndexConfig = IndexConfig(),
+                 passage_text: str = "title+text") -> None:
+        self.encoder, self.index_config, self.passage_text = encoder, index_config, passage_text
         self.name = encoder.config.model
-        self.settings = getattr(encoder, "settings", {})
+        self.settings = dict(getattr(encoder, "settings", {})) | {"passage_text": passage_text}
 
     def lareqa_scorer(self, pool: LareqaPool) -> Scorer:
         q_emb = self.encoder.encode_queries([q.text for q in pool.questions], desc=f"{pool.name} questions")
@@ -167,7 +184,7 @@ class DenseModel:
         fp16), the index kind and shard size, the passage text rule and a checksum of the corpus files.
         """
         parts = {"encoder": self.encoder.fingerprint, "index": asdict(self.index_config),
-                 "passage_text": "title + ' ' + text", "corpus": corpus_checksum(task.corpus_files)}
+                 "passage_text": PASSAGE_TEXTS[self.passage_text], "corpus": corpus_checksum(task.corpus_files)}
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def retrieve(self, task: RetrievalTask, k: int, index_dir: Path | None = None) -> Run:
@@ -189,7 +206,7 @@ class DenseModel:
                 shutil.rmtree(index_dir)
             index = DenseIndex(self.encoder.dim, self.index_config, index_dir, self.name)
             step = self.index_config.shard_size
-            for n, (ids, texts) in enumerate(iter_corpus_shards(task, step)):
+            for n, (ids, texts) in enumerate(iter_corpus_shards(task, step, self.passage_text)):
                 emb = self.encoder.encode_passages(texts, desc=f"passages {n * step}+")
                 del texts  # drop this shard's texts before the next one is read
                 index.add_shard(ids, emb)

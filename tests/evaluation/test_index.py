@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from click.testing import CliRunner
 
@@ -73,3 +75,35 @@ def test_dense_corpus_is_streamed_shard_by_shard(tmp_path, monkeypatch):
     # each shard is encoded as soon as it is read: the corpus is never held beyond one shard
     assert [r for r, _ in seen_when_encoding] == [8, 16, 24, 32, 40, 48, 50]
     assert len(run["q1"]) == 3
+
+
+def test_passage_text_rule_reaches_dense_bm25_and_the_index_key(tmp_path):
+    """--passage-text text embeds/indexes the passage text alone; the title+text index is not reused for it."""
+    from evaluation.retrieve import BM25Model, passage_string
+
+    assert passage_string("Nairobi", "ni mji mkuu") == "Nairobi ni mji mkuu"
+    assert passage_string("Nairobi", "ni mji mkuu", "text") == "ni mji mkuu"
+    assert passage_string("", "ni mji mkuu") == "ni mji mkuu"
+    task = resolve("miracl/sw/dev", write_miracl(tmp_path / "data", gz=False)).tasks[0]
+    seen: dict[str, list[str]] = {}
+
+    class Spy(KeywordEncoder):
+        def __init__(self, rule):
+            super().__init__()
+            self.rule = rule
+
+        def encode_passages(self, texts, desc=""):
+            seen.setdefault(self.rule, []).extend(texts)
+            return super().encode_passages(texts)
+
+    for rule in ("title+text", "text"):
+        DenseModel(Spy(rule), IndexConfig(shard_size=2), rule).retrieve(task, 5, tmp_path / "index")
+    titles = {t for _, t, _ in task.iter_corpus() if t}
+    assert titles and all(any(s.startswith(t + " ") for t in titles) for s in seen["title+text"])
+    assert sorted(seen["text"]) == sorted(x for _, _, x in task.iter_corpus())
+    assert len(list((tmp_path / "index").glob("*/index.json"))) == 2  # two keys, no reuse across rules
+    # BM25 reads the same strings: "Nairobi" is the title of 1#1 but not in its text
+    task = dataclasses.replace(task, topics={"q": "Nairobi"})
+    with_titles = BM25Model(shard_size=2).retrieve(task, 5)
+    without = BM25Model(shard_size=2, passage_text="text").retrieve(task, 5)
+    assert set(with_titles["q"]) == {"1#0", "1#1"} and set(without["q"]) == {"1#0"}
