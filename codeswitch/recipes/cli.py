@@ -45,8 +45,8 @@ def _options(f):
         click.option("--models", default=None, help="Only these recipe models (comma-separated)."),
         click.option("--settings", default=None, help="Only these settings (comma-separated)."),
         click.option("--seeds", default=None, help="Only these seeds (comma-separated integers)."),
-        click.option("--device", default=None,
-                     help="Train and evaluate on this device (cpu, cuda, cuda:1 ...) instead of the recipe's "
+        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None,
+                     help="Train and evaluate on this device instead of the recipe's "
                           "train.device / eval.device. It enters every step's config hash, so cells run on "
                           "another device are run again, never mixed with the recipe's."),
     ]):

@@ -269,3 +269,24 @@ def test_report_keeps_cells_whose_models_were_deleted(tmp_path, shared_data):
     planned = RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), out, dry_run=True, echo=lambda s: None,
                            invoker=FakeInvoker()).run()
     assert {s.status for s in planned if s.kind == "train" and s.status != "unavailable"} == {"planned"}
+
+
+def test_device_override_enters_every_hash(tmp_path, shared_data):
+    """`recipe run --device cuda` plans every train/eval again: a GPU cell never passes for a CPU one."""
+    from click.testing import CliRunner
+
+    from codeswitch.cli import main
+
+    recipe, out = _recipe(tmp_path, shared_data), tmp_path / "out"
+    RecipeRunner(load_recipe(recipe), out, echo=lambda s: None, invoker=FakeInvoker()).run()
+    same = CliRunner().invoke(main, ["recipe", "run", str(recipe), "--out", str(out), "--dry-run"])
+    assert same.exit_code == 0, same.output
+    assert "[plan] train" not in same.output and "[skip] train m/english/seed1" in same.output
+    gpu = CliRunner().invoke(main, ["recipe", "run", str(recipe), "--out", str(out), "--dry-run", "--device", "cuda"])
+    assert gpu.exit_code == 0, gpu.output
+    assert "[plan] train m/english/seed1" in gpu.output and "[plan] eval bm25" in gpu.output
+    assert "[skip] data en" in gpu.output  # data does not depend on the device
+    report = CliRunner().invoke(main, ["recipe", "report", str(recipe), "--out", str(out), "--device", "cuda",
+                                       "--results", str(tmp_path / "r")])
+    assert report.exit_code == 0 and "6 planned" in report.output  # nothing of the CPU run passes for cuda
+    assert not (tmp_path / "r").exists()
