@@ -373,9 +373,24 @@ class RecipeRunner:
             stack.extend(_DATA_REF.findall(json.dumps(self.recipe.data[name])))
         return closure
 
+    def _check_same_device(self) -> None:
+        """Refuse to run into an OUT whose cells were run on another device (they share its paths)."""
+        prev_file = self.out / "recipe.json"
+        try:
+            prev = json.loads(prev_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return
+        before, now = _devices(prev), _devices(asdict(self.recipe))
+        if before != now:
+            raise ConfigError(
+                f"{self.out} holds cells run with train/eval device {before[0]}/{before[1]}, this run uses "
+                f"{now[0]}/{now[1]}: a cell of one setting and seed has one path in OUT, so this run would "
+                f"replace them; give another --out, or --device {before[0]} to continue that run")
+
     def run(self) -> list[StepResult]:
         """Run every step (or plan them with ``dry_run``, which writes nothing); return the step results."""
         if not self.dry_run:
+            self._check_same_device()
             self.out.mkdir(parents=True, exist_ok=True)
             (self.out / "recipe.json").write_text(
                 json.dumps(asdict(self.recipe), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -383,6 +398,10 @@ class RecipeRunner:
         self.run_data(self.needed_data())
         self.run_grid()
         return self.steps
+
+
+def _devices(recipe: dict[str, Any]) -> tuple[Any, Any]:
+    return (recipe.get("train") or {}).get("device"), (recipe.get("eval") or {}).get("device")
 
 
 def _split_need(need: str) -> tuple[str, str | None]:

@@ -290,3 +290,8 @@ def test_device_override_enters_every_hash(tmp_path, shared_data):
                                        "--results", str(tmp_path / "r")])
     assert report.exit_code == 0 and "6 planned" in report.output  # nothing of the CPU run passes for cuda
     assert not (tmp_path / "r").exists()
+    # running on cuda into the CPU run's OUT would replace its cells (same paths): refused, one line
+    real = CliRunner().invoke(main, ["recipe", "run", str(recipe), "--out", str(out), "--device", "cuda"])
+    assert real.exit_code != 0 and "give another --out" in real.output and "Traceback" not in real.output
+    assert sorted(p.name for p in (out / "models" / "m" / "english").iterdir()) == [
+        "seed1", "seed1.step.json", "seed2", "seed2.step.json"]
