@@ -169,3 +169,16 @@ def test_tie_marked_baseline_keeps_its_deltas():
                                                                 "e5": {"en": 0.7, "avg": 0.7}}}, "bm25")
     assert "| **bm25 †** |" in text and "(+0.2000)" in text
     assert [r[5] for r in rows if r[2] == "e5" and r[3] == "en"] == [pytest.approx(0.2)]
+
+
+def test_miracl_figures_hold_for_titled_passages_only():
+    """Pyserini embeds MIRACL passages as title + text; a --passage-text text run must not be checked against it."""
+    import yaml
+
+    from evaluation.reproduce import settings_differ
+
+    spec = yaml.safe_load(DEFAULT_EXPECTED.read_text(encoding="utf-8"))
+    checked = [e for e in spec["entries"] if e["dataset"].startswith("miracl") and not e.get("reference")]
+    assert checked and all(e["settings"].get("passage_text") == "title+text" for e in checked)
+    assert settings_differ(checked[0]["settings"], {"settings": {"bm25_k1": 0.9, "bm25_b": 0.4,
+                                                                 "passage_text": "text"}})
