@@ -173,8 +173,6 @@ def test_tie_marked_baseline_keeps_its_deltas():
 
 def test_miracl_figures_hold_for_titled_passages_only():
     """Pyserini embeds MIRACL passages as title + text; a --passage-text text run must not be checked against it."""
-    import yaml
-
     from evaluation.reproduce import settings_differ
 
     spec = yaml.safe_load(DEFAULT_EXPECTED.read_text(encoding="utf-8"))
