@@ -1,7 +1,7 @@
 """One plot of the low-resource zero-shot recipe: nDCG@10 change against e5 off the shelf, per TyDi language.
 
 Bars are the mean over seeds of each trained setting minus the off-the-shelf score, error bars the
-sample std over seeds; BM25 is drawn as a marker. Reads one or more ``results.json`` written by
+sample std over seeds. Reads one or more ``results.json`` written by
 ``codeswitch recipe run/report`` (later files add settings the earlier ones lack).
 
     python benchmarks/plot_lowres.py benchmarks/results/lowres-zeroshot-gpu/results.json \\
@@ -29,21 +29,12 @@ def main() -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    agg: dict[tuple[str, str], dict] = {}
-    settings: list[str] = []
+    agg: dict[tuple[str, str], dict] = {}  # (setting, dataset) -> aggregated row of --model; first file wins
     for path in a.results:
         for row in json.loads(path.read_text(encoding="utf-8"))["aggregated"]:
-            if not row["n"] or row["model"] != a.model or row["setting"] == "off-the-shelf":
-                if row["n"] and row["setting"] == "off-the-shelf":
-                    agg.setdefault(("off-the-shelf", row["dataset"]), row)
-                if row["n"] and row["model"] == "bm25":
-                    agg.setdefault(("bm25", row["dataset"]), row)
-                continue
-            key = (row["setting"], row["dataset"])
-            if key not in agg:
-                agg[key] = row
-                if row["setting"] not in settings:
-                    settings.append(row["setting"])
+            if row["n"] and row["model"] == a.model:
+                agg.setdefault((row["setting"], row["dataset"]), row)
+    settings = list(dict.fromkeys(s for s, _ in agg if s != "off-the-shelf"))
     width = 0.8 / max(1, len(settings))
     fig, ax = plt.subplots(figsize=(12, 4.2))
     for i, s in enumerate(settings):

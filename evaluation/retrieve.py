@@ -39,9 +39,10 @@ PASSAGE_TEXTS = {"title+text": "title + ' ' + text", "text": "text"}
 
 
 def passage_string(title: str, text: str, passage_text: str = "title+text") -> str:
-    """``title + " " + text`` (MIRACL's and BEIR's convention; the text alone without a title) or the text."""
-    if passage_text not in PASSAGE_TEXTS:
-        raise ValueError(f"passage_text must be one of {', '.join(PASSAGE_TEXTS)}, got {passage_text!r}")
+    """``title + " " + text`` (MIRACL's and BEIR's convention; the text alone without a title) or the text.
+
+    ``passage_text`` is a key of :data:`PASSAGE_TEXTS` (checked once per corpus by :func:`iter_corpus_shards`).
+    """
     return f"{title} {text}" if title and passage_text == "title+text" else text
 
 
@@ -54,6 +55,8 @@ def iter_corpus_shards(task: RetrievalTask, shard_size: int,
     appears twice) and the relevant docids of the qrels (to raise, after the last shard, if the corpus
     lacks some of them).
     """
+    if passage_text not in PASSAGE_TEXTS:
+        raise ValueError(f"passage_text must be one of {', '.join(PASSAGE_TEXTS)}, got {passage_text!r}")
     needed = {d for judged in task.qrels.values() for d, g in judged.items() if g >= 1}
     found: set[str] = set()
     seen = np.zeros(0, dtype=np.uint64)  # sorted hashes of the docids of earlier shards
