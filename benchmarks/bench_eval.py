@@ -28,9 +28,26 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from evaluation.backends import features_of  # noqa: E402
 from evaluation.datasets import resolve  # noqa: E402
 from evaluation.evaluate import EvalConfig, build_model, evaluate  # noqa: E402
 from evaluation.search import DenseIndex  # noqa: E402
+
+VARIANTS = {
+    "st-batches": {"suffix": " (fp32, sentence-transformers batches)", "st_batches": True},
+    "fp32": {"suffix": ""},
+    "int8": {"suffix": " (int8)", "quantize": "int8"},
+}
+
+
+def sentence_transformers_batches(model):
+    """Encode with ``SentenceTransformer.encode`` as is (batches sorted by characters): the baseline."""
+
+    def encode(texts, prefix, batch_size, normalize, show_progress):
+        return model.encode(list(texts), prompt=prefix or None, batch_size=batch_size, show_progress_bar=show_progress,
+                            convert_to_numpy=True, normalize_embeddings=normalize).astype(np.float32)
+
+    return encode
 
 
 def main() -> None:
@@ -40,6 +57,10 @@ def main() -> None:
                     help="multilingual-e5-small directory (default: $CODESWITCH_E5; build it with "
                          "python ../shared/tools/make_e5_small.py DIR)")
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
+    ap.add_argument("--variants", default="st-batches,fp32,int8",
+                    help="e5 variants, side by side: st-batches (fp32 in sentence-transformers' own batches, "
+                         "sorted by characters: the evaluator before token-length batches), fp32 (the evaluator's "
+                         "default), int8 (--quantize int8)")
     ap.add_argument("--reuse-embeddings", default=None,
                     help="an embedding cache dir (evaluate --cache-dir) to reuse; skips the timing of a cold encode")
     args = ap.parse_args()
@@ -60,21 +81,39 @@ def main() -> None:
         report["machine"]["note"] = ("figures recomputed from cached embeddings (evaluate --cache-dir); timings NOT "
                                      "re-measured: the 'previous run' ones are those of the earlier run named in "
                                      "its machine field")
-    for name, model in (("bm25", "bm25"), ("multilingual-e5-small", args.e5)):
-        cache = Path(args.reuse_embeddings) if args.reuse_embeddings else out / "eval_runs" / "embedding-cache"
+    variants = [v for v in args.variants.split(",") if v]
+    unknown = set(variants) - set(VARIANTS)
+    if unknown:
+        ap.error(f"unknown --variants {sorted(unknown)}; choose from {', '.join(VARIANTS)}")
+    if not args.reuse_embeddings:
+        build_model(EvalConfig(model=args.e5, datasets=("xquad-r",), data_dir=args.data_dir))  # warm the file cache
+    names = [("bm25", "bm25", {})] + [(f"multilingual-e5-small{VARIANTS[v]['suffix']}", args.e5, VARIANTS[v])
+                                      for v in variants]
+    for name, model, variant in names:
+        cache = Path(args.reuse_embeddings) if args.reuse_embeddings else out / "eval_runs" / f"cache-{name}"
         if cache.exists() and not args.reuse_embeddings:
             import shutil
 
             shutil.rmtree(cache)  # time a cold encode; evaluate() below then reuses these embeddings
         cfg = EvalConfig(model=model, model_name=name, datasets=("xquad-r",), data_dir=args.data_dir,
-                         batch_size=64, cache_dir=str(cache))
-        built = build_model(cfg)
+                         batch_size=64, cache_dir=str(cache), quantize=variant.get("quantize", "none"))
         timing: dict = {}
+        t = time.perf_counter()
+        built = build_model(cfg)
+        load_s = time.perf_counter() - t
         if args.reuse_embeddings:
             timing = {f"previous run: {k}": v for k, v in previous.get("models", {}).get(name, {}).get(
                 "timing", {}).items() if not k.startswith("previous run")}
         elif name != "bm25":
             enc = built.encoder
+            timing["load_s"] = load_s
+            if variant.get("st_batches"):
+                enc._encode_fn = sentence_transformers_batches(enc.model)
+            if variant.get("quantize", "none") != "none":  # compiling is a one-time cost: timed apart
+                t = time.perf_counter()
+                enc._encode_fn(["a first text to compile the model", "and a second"], enc.passage_prefix, 64, True,
+                               False)
+                timing["compile_once_s"] = time.perf_counter() - t
             t = time.perf_counter()
             c_emb = enc.encode_passages(list(pool.cand_texts))
             timing["encode_candidates_s"] = time.perf_counter() - t
@@ -83,6 +122,13 @@ def main() -> None:
             q_emb = enc.encode_queries([q.text for q in pool.questions])
             timing["encode_questions_s"] = time.perf_counter() - t
             timing["questions_per_s"] = len(pool.questions) / timing["encode_questions_s"]
+            t = time.perf_counter()
+            for prefix, texts in ((enc.passage_prefix, pool.cand_texts), (enc.query_prefix,
+                                                                         [q.text for q in pool.questions])):
+                texts = [prefix + x for x in texts]
+                for i in range(0, len(texts), 64):
+                    features_of(enc.model, texts[i:i + 64])
+            timing["tokenize_s"] = time.perf_counter() - t
             index = DenseIndex(enc.dim)
             t = time.perf_counter()
             index.add_shard(list(pool.cand_ids), c_emb)
@@ -100,6 +146,7 @@ def main() -> None:
                                   "multi_rank_distance_per_lang": {k: v["rank_distance"]
                                                                    for k, v in entry["per_lang"]["multi"].items()}}
         print(name, json.dumps(entry["summary"], indent=1), timing, flush=True)
+    report["machine"]["loadavg_1m_at_end"] = os.getloadavg()[0]
     report["n_questions"], report["n_candidates"] = len(pool.questions), len(pool.cand_ids)
     (out / "eval_xquad_r.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     lines = ["# XQuAD-R end to end (real data, CPU)", "",
@@ -126,12 +173,33 @@ def main() -> None:
                      f"{mark('multi', format(s['multi']['rank_distance'], '.1f'))} |")
     lines += ["", "| model | settings |", "|---|---|"]
     lines += [f"| {name} | {json.dumps(m['settings'], sort_keys=True)} |" for name, m in report["models"].items()]
+    dense = {n: m for n, m in report["models"].items() if "candidates_per_s" in m["timing"]}
+    if dense and not args.reuse_embeddings:
+        base_name = next(iter(dense))
+        base = dense[base_name]
+        lines += ["", f"Side by side, one run (`python benchmarks/bench_eval.py {' '.join(sys.argv[1:])}`); "
+                  f"speed-up and Δ against {base_name}. Split of an evaluation's wall time: load, tokenize, "
+                  "forward (encode minus tokenize), index build + search + LAReQA scoring and runs (protocol); "
+                  "compiling (int8) is a one-time cost per process, shown apart.", "",
+                  "| model | candidates/s | speed-up | Δ mono mAP | Δ cross mAP | Δ multi mAP | load s | tokenize s "
+                  "| forward s | protocol s | forward share | compile once s |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for name, m in dense.items():
+            t, s = m["timing"], m["summary"]
+            protocol = t["protocol_s (cached embeddings for dense: score+rank+write runs)"]
+            forward = t["encode_candidates_s"] + t["encode_questions_s"] - t["tokenize_s"]
+            total = t["load_s"] + t["encode_candidates_s"] + t["encode_questions_s"] + protocol
+            delta = {k: s[k]["map"] - base["summary"][k]["map"] for k in ("mono", "cross", "multi")}
+            lines.append(f"| {name} | {t['candidates_per_s']:.1f} | "
+                         f"{t['candidates_per_s'] / base['timing']['candidates_per_s']:.2f}x | "
+                         f"{delta['mono']:+.4f} | {delta['cross']:+.4f} | {delta['multi']:+.4f} | {t['load_s']:.1f} | "
+                         f"{t['tokenize_s']:.1f} | {forward:.1f} | {protocol:.1f} | {100 * forward / total:.1f} % | "
+                         f"{t.get('compile_once_s', 0.0):.1f} |")
     lines += ["", "| timing | value |", "|---|---:|"]
     for name, m in report["models"].items():
         lines += [f"| {name}: {k} | {v:.2f} |" for k, v in m["timing"].items() if isinstance(v, float)]
     (out / "eval_xquad_r.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
-    _ = np
 
 
 if __name__ == "__main__":

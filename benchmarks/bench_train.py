@@ -1,7 +1,8 @@
 """Training benchmarks: our trainer vs plain sentence-transformers MNRL, sampler overhead, a real fine-tune.
 
-``throughput`` times our trainer, our trainer with ``--freeze-embeddings`` and plain
-sentence-transformers side by side in one run (rotating order, best median of each).
+``throughput`` times our trainer, our trainer with ``--freeze-embeddings``, with ``--freeze-layers K``
+(each K of ``--freeze-layers``) and plain sentence-transformers side by side in one run (rotating
+order, best median of each).
 
 Usage (CPU here; the same commands run on a GPU):
 
@@ -111,7 +112,8 @@ def plain_st_run(model_path, data_path, batch_size, steps, max_len_q, max_len_p,
     return _step_stats(timer.times)
 
 
-def our_run(model_path, data_path, batch_size, steps, max_len_q, max_len_p, seed, out, freeze=False) -> dict:
+def our_run(model_path, data_path, batch_size, steps, max_len_q, max_len_p, seed, out, freeze=False,
+            freeze_layers=0) -> dict:
     from training.config import TrainConfig
     from training.trainer import train
 
@@ -119,7 +121,7 @@ def our_run(model_path, data_path, batch_size, steps, max_len_q, max_len_p, seed
     cfg = TrainConfig(data=str(data_path), model=str(model_path), out=str(out), batch_size=batch_size,
                       max_steps=steps, seed=seed, max_query_length=max_len_q, max_passage_length=max_len_p,
                       query_prefix="query: ", passage_prefix="passage: ", save_steps=10**6, device="cpu",
-                      freeze_embeddings=freeze)
+                      freeze_embeddings=freeze, freeze_layers=freeze_layers)
     t0 = time.perf_counter()
     train(cfg, overwrite=True, callbacks=[timer])
     return {**_step_stats(timer.times), "total_s": time.perf_counter() - t0}
@@ -155,50 +157,59 @@ def cmd_throughput(a) -> None:
     from codeswitch.example_io import write_examples
 
     RESULTS.mkdir(parents=True, exist_ok=True)
+    layer_counts = [int(k) for k in a.freeze_layers.split(",") if k.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "xquad.jsonl"
         write_examples(xquad_records(("en", "de", "es", "ru"), slice(0, 40)), data)
         common = (a.model, data, a.batch_size, a.steps, a.max_query_length, a.max_passage_length, a.seed)
-        # rotate the order (ours, plain, frozen; plain, frozen, ours; ...) and keep each system's fastest
-        # median, so load from other jobs on a shared machine penalises no side systematically
+        # rotate the order (ours, plain, frozen, ...; plain, frozen, ..., ours; ...) and keep each system's
+        # fastest median, so load from other jobs on a shared machine penalises no side systematically
         systems = {"ours": lambda: our_run(*common, Path(tmp) / "ours"),
                    "plain": lambda: plain_st_run(*common),
                    "frozen": lambda: our_run(*common, Path(tmp) / "frozen", freeze=True)}
+        for k in layer_counts:
+            systems[f"frozen_layers_{k}"] = lambda k=k: our_run(*common, Path(tmp) / f"fl{k}", freeze_layers=k)
         names = list(systems)
         runs: dict[str, list[dict]] = {n: [] for n in names}
         for r in range(a.repeats):
-            for name in names[r % 3:] + names[:r % 3]:
+            for name in names[r % len(names):] + names[:r % len(names)]:
                 runs[name].append(systems[name]())
-        ours, plain, frozen = (min(runs[n], key=lambda x: x["median_step_s"]) for n in names)
+        best = {n: min(runs[n], key=lambda x: x["median_step_s"]) for n in names}
         over = sampler_overhead(data, a.batch_size, 2000)
-    step = ours["median_step_s"]
+    step = best["ours"]["median_step_s"]
     res = {
         "model": str(a.model), "batch_size": a.batch_size, "steps": a.steps,
         "max_query_length": a.max_query_length, "max_passage_length": a.max_passage_length,
         "device": "cpu", "cpus": _cpus(), "python": platform.python_version(), "repeats": a.repeats,
+        "loadavg_1m_at_start": a.loadavg_at_start,
         "all_medians": {k: [x["median_step_s"] for x in v] for k, v in runs.items()},
-        "ours_hybrid": {**ours, "pairs_per_s": a.batch_size / step},
-        "plain_st_mnrl_no_duplicates": {**plain, "pairs_per_s": a.batch_size / plain["median_step_s"]},
-        "ours_hybrid_frozen_embeddings": {**frozen, "pairs_per_s": a.batch_size / frozen["median_step_s"]},
-        "frozen_speedup": step / frozen["median_step_s"],
+        "ours_hybrid": {**best["ours"], "pairs_per_s": a.batch_size / step},
+        "plain_st_mnrl_no_duplicates": {**best["plain"], "pairs_per_s": a.batch_size / best["plain"]["median_step_s"]},
+        "ours_hybrid_frozen_embeddings": {**best["frozen"],
+                                          "pairs_per_s": a.batch_size / best["frozen"]["median_step_s"]},
+        "frozen_speedup": step / best["frozen"]["median_step_s"],
+        "frozen_layers": {str(k): {**best[f"frozen_layers_{k}"],
+                                   "pairs_per_s": a.batch_size / best[f"frozen_layers_{k}"]["median_step_s"],
+                                   "speedup": step / best[f"frozen_layers_{k}"]["median_step_s"]}
+                          for k in layer_counts},
         "loadavg_1m_at_end": os.getloadavg()[0],
         "sampler": over,
         "sampler_plus_bookkeeping_pct_of_step": 100 * (over["sampler_s_per_batch"] + over["batch_mix_s_per_batch"])
         / step,
     }
     (RESULTS / "train_throughput.json").write_text(json.dumps(res, indent=2) + "\n")
+    rows = [("ours (hybrid, alpha 0.5)", best["ours"]), ("plain ST MNRL (NO_DUPLICATES)", best["plain"]),
+            ("ours, --freeze-embeddings", best["frozen"])]
+    rows += [(f"ours, --freeze-layers {k}", best[f"frozen_layers_{k}"]) for k in layer_counts]
     md = [
         f"# Training throughput ({Path(a.model).name}, batch {a.batch_size}, lengths {a.max_query_length}/"
-        f"{a.max_passage_length}, CPU {res['cpus']} cores, best of {a.repeats} alternating runs)\n",
-        "| run | median s/step | pairs/s |", "|---|---:|---:|",
-        f"| ours (hybrid, alpha 0.5) | {step:.3f} | {res['ours_hybrid']['pairs_per_s']:.1f} |",
-        f"| plain ST MNRL (NO_DUPLICATES) | {plain['median_step_s']:.3f} | "
-        f"{res['plain_st_mnrl_no_duplicates']['pairs_per_s']:.1f} |",
-        f"| ours, --freeze-embeddings | {frozen['median_step_s']:.3f} | "
-        f"{res['ours_hybrid_frozen_embeddings']['pairs_per_s']:.1f} |",
+        f"{a.max_passage_length}, CPU {res['cpus']} cores, best of {a.repeats} rotating runs)\n",
+        "`python benchmarks/bench_train.py throughput " + " ".join(sys.argv[2:]) + "`\n",
+        "| run | median s/step | pairs/s | speed-up vs ours |", "|---|---:|---:|---:|",
+        *(f"| {label} | {r['median_step_s']:.3f} | {a.batch_size / r['median_step_s']:.1f} | "
+          f"{step / r['median_step_s']:.2f}x |" for label, r in rows),
         "",
-        f"Frozen word embeddings: {res['frozen_speedup']:.2f}x faster steps than training them "
-        f"(load average {res['loadavg_1m_at_end']:.2f} at the end).",
+        f"Load average {res['loadavg_1m_at_start']:.2f} at the start, {res['loadavg_1m_at_end']:.2f} at the end.",
         "",
         f"Sampler: {1e3 * over['sampler_s_per_batch']:.3f} ms/batch; batch-mix bookkeeping "
         f"{1e3 * over['batch_mix_s_per_batch']:.3f} ms/batch; together "
@@ -289,6 +300,8 @@ def main() -> None:
         s.add_argument("--seed", type=int, default=13)
     sub.choices["throughput"].add_argument("--steps", type=int, default=12)
     sub.choices["throughput"].add_argument("--repeats", type=int, default=3)
+    sub.choices["throughput"].add_argument("--freeze-layers", default="6,9,10",
+                                           help="comma-separated K: also time --freeze-layers K")
     ft = sub.choices["finetune"]
     ft.add_argument("--minutes", type=float, default=10.0, help="stop at the first step after this wall time")
     ft.add_argument("--max-steps", type=int, default=300)
@@ -296,6 +309,7 @@ def main() -> None:
     ft.add_argument("--langs", default="en,de,es,ru,zh,ar")
     ft.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "e5-small-hybrid"))
     a = p.parse_args()
+    a.loadavg_at_start = os.getloadavg()[0]
     if not a.model:
         p.error("give --model DIR or set CODESWITCH_E5 (build it: python ../shared/tools/make_e5_small.py DIR)")
     {"throughput": cmd_throughput, "finetune": cmd_finetune}[a.cmd](a)

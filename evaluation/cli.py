@@ -75,7 +75,9 @@ def _shared_options(f):
         click.option("--backend", type=click.Choice(BACKENDS), default="torch", show_default=True,
                      help="CPU inference: torch, onnx (ONNX Runtime; export cached in --cache-dir) or openvino"),
         click.option("--quantize", type=click.Choice(QUANTIZATIONS), default="none", show_default=True,
-                     help="int8: dynamic int8 quantization of the linear layers (ONNX Runtime; needs --backend onnx)"),
+                     help="int8: dynamic int8 linear layers; --backend torch: torchao, per-token activations, "
+                          "compiled once per process (about 2x faster on CPU, metrics within 0.005); --backend "
+                          "onnx: ONNX Runtime, per-tensor (less accurate)"),
         click.option("--bf16", is_flag=True, help="bf16 autocast on CPU (torch backend; pays off with AMX, "
                           "measured slower without it)"),
         click.option("--index", "index_kind", type=click.Choice(["flat", "hnsw", "ivf"]), default="flat",

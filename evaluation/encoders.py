@@ -140,7 +140,7 @@ class DenseEncoder:
             (_fingerprint(config.model) + json.dumps(settings, sort_keys=True)).encode()).hexdigest()
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self._encode_fn = (onnx_encoder(self.model, _fingerprint(config.model), config.quantize, self.cache_dir)
-                           if config.backend == "onnx" else torch_encoder(self.model, config.bf16))
+                           if config.backend == "onnx" else torch_encoder(self.model, config.bf16, config.quantize))
 
     @property
     def settings(self) -> dict:

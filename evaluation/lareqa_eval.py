@@ -85,13 +85,29 @@ RUNS_README = """Files per LAReQA setting (<setting>.<query lang>[-<candidate la
 """
 
 
+def top_k(s: np.ndarray, okey: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` best of ``s`` in run order (score descending, then ``okey`` descending).
+
+    Equal to ``np.lexsort((-okey, -s))[:k]`` without sorting everything: only the candidates scoring at
+    least the k-th best score are sorted, ties at that score included, so the tie rule still decides.
+    """
+    if k >= len(s):
+        return np.lexsort((-okey, -s))[:k]
+    kth = np.partition(s, len(s) - k)[len(s) - k]
+    head = np.flatnonzero(s >= kth)
+    return head[np.lexsort((-okey[head], -s[head]))][:k]
+
+
 def _write_run(fh, qs: list[Question], scores: np.ndarray, ids: np.ndarray, okey: np.ndarray, depth: int | None,
                tag: str, last_relevant: np.ndarray) -> None:
     """Each question's top ``depth``; with ``depth`` None, down to its last relevant candidate."""
     for qi, q in enumerate(qs):
         s = scores[qi]
-        order = np.lexsort((-okey, -s))[:int(last_relevant[qi]) if depth is None else depth]
-        fh.writelines(f"{q.qid} Q0 {ids[j]} {r} {format_score(s[j])} {tag}\n" for r, j in enumerate(order, 1))
+        order = top_k(s, okey, int(last_relevant[qi]) if depth is None else depth)
+        # format_score's rule, vectorised: float32, then 9 significant digits
+        values = s[order].astype(np.float32).astype(np.float64).tolist()
+        fh.writelines(f"{q.qid} Q0 {d} {r} {v:.9g} {tag}\n"
+                      for r, (d, v) in enumerate(zip(ids[order].tolist(), values, strict=True), 1))
 
 
 def _tied(scores: np.ndarray, rel: np.ndarray, block: int = 32) -> np.ndarray:

@@ -40,6 +40,10 @@ from training.sampler import LANGUAGE_SAMPLING, MODES
 @click.option("--freeze-embeddings/--no-freeze-embeddings", default=False,
               help="Keep the word-embedding matrix fixed (no gradient, no optimizer state for it); "
                    "see docs/train.md, \"Frozen embeddings\", for its measured speed and quality effect.")
+@click.option("--freeze-layers", type=int, default=0,
+              help="Also keep the embedding block and the lowest N transformer layers fixed: backward stops "
+                   "at layer N, so a step costs less (0: train every layer); see docs/train.md, \"Frozen "
+                   "lower layers\", for speed and quality.")
 @click.option("--cached/--no-cached", default=False, help="GradCache: batches larger than memory allows.")
 @click.option("--mini-batch-size", type=int, default=32, help="Chunk size for --cached.")
 @click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", help="fp16 needs CUDA.")

@@ -24,7 +24,7 @@ RESUME_KEYS = (
     "max_steps", "seed", "learning_rate", "warmup_ratio", "weight_decay", "max_query_length",
     "max_passage_length", "query_prefix", "passage_prefix", "pooling", "loss_scale", "symmetric",
     "hard_negatives", "cached", "mini_batch_size", "gradient_accumulation", "val_fraction", "save_steps",
-    "freeze_embeddings",
+    "freeze_embeddings", "freeze_layers",
 )
 
 
@@ -39,7 +39,9 @@ class TrainConfig:
     ``warmup_ratio`` is the fraction of steps with linear learning-rate warm-up.
     ``freeze_embeddings`` keeps the input word-embedding matrix fixed (no gradient, no optimizer
     state): for multilingual encoders it is most of the parameters (e5-small: 96M of 118M), though
-    not most of a step's time (docs/train.md, "Frozen embeddings").
+    not most of a step's time (docs/train.md, "Frozen embeddings"). ``freeze_layers`` = K > 0 also
+    keeps the whole embedding block and the lowest K transformer layers fixed, so backward stops at
+    layer K (docs/train.md, "Frozen lower layers").
     """
 
     data: str
@@ -78,6 +80,7 @@ class TrainConfig:
     checkpoint_dir: str | None = None
     keep_checkpoints: bool = False
     freeze_embeddings: bool = False
+    freeze_layers: int = 0
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` naming the first bad option and the fix (nan and inf included)."""
@@ -105,6 +108,8 @@ class TrainConfig:
             raise ConfigError(f"--warmup must be in [0, 1), found {self.warmup_ratio}")
         if self.hard_negatives < 0 or self.early_stopping < 0:
             raise ConfigError("--hard-negatives and --early-stopping must be >= 0")
+        if self.freeze_layers < 0:
+            raise ConfigError(f"--freeze-layers must be >= 0 (0: train every layer), found {self.freeze_layers}")
         if not 0.0 <= self.val_fraction < 1.0:
             raise ConfigError(f"--val-fraction must be in [0, 1), found {self.val_fraction}")
         if self.early_stopping and self.val_fraction == 0.0:

@@ -27,7 +27,8 @@ def _cos(a, b):
 
 
 @pytest.mark.parametrize(("kw", "floor"), [({"backend": "onnx"}, 0.99999),
-                                            ({"backend": "onnx", "quantize": "int8"}, 0.95), ({"bf16": True}, 0.98)])
+                                            ({"backend": "onnx", "quantize": "int8"}, 0.95), ({"bf16": True}, 0.98),
+                                            ({"quantize": "int8"}, 0.995)])
 def test_backends_agree_with_fp32_torch(tiny_xlmr, tmp_path, kw, floor):
     _, ref = _encode(tiny_xlmr)
     enc, emb = _encode(tiny_xlmr, tmp_path / "cache", **kw)
@@ -61,13 +62,45 @@ def test_backend_settings_key_the_embedding_cache(tiny_xlmr, tmp_path):
     ({"backend": "onnx", "bf16": True}, "--bf16 is for --backend torch"),
     ({"backend": "tensorrt"}, "--backend must be one of torch, onnx, openvino"),
     ({"quantize": "int4"}, "--quantize must be one of none, int8"),
-    ({"quantize": "int8"}, "add --backend onnx"),
+    ({"quantize": "int8", "bf16": True}, "alternatives"),
+    ({"backend": "openvino", "quantize": "int8"}, "runs with --backend torch"),
     ({"backend": "onnx", "device": "cuda"}, "are CPU paths"),
 ])
 def test_impossible_combinations_are_one_line_errors(tiny_xlmr, kw, message):
     kw = {"device": "cpu"} | kw
     with pytest.raises(ConfigError, match=message):
         DenseEncoder(EncoderConfig(model=str(tiny_xlmr), **kw))
+
+
+def test_batches_follow_token_counts_and_vectors_come_back_in_input_order(tiny_xlmr, tmp_path):
+    """Batches are cut by token count, not characters; each vector equals the text encoded alone."""
+    from sentence_transformers import SentenceTransformer
+
+    from evaluation.backends import batches_in_length_order
+
+    model = SentenceTransformer(str(tiny_xlmr), device="cpu")
+    texts = ["x " * 40, "Kilimanjaro" * 6, "a b c d e f g h", "Dodoma", "wer gewann das Spiel am Sonntag?"]
+    tokens = [len(model.tokenizer("query: " + t)["input_ids"]) for t in texts]
+    chars = [len("query: " + t) for t in texts]
+    order, batches = batches_in_length_order(model, texts, 2, "query: ")
+    assert [tokens[i] for i in order] == sorted(tokens, reverse=True)
+    assert list(order) != sorted(range(5), key=lambda i: -chars[i])  # characters would batch them otherwise
+    assert [len(b) for b in batches] == [2, 3]  # a last batch of one joins the batch before it
+    assert [t for b in batches for t in b] == [texts[i] for i in order]
+    for kw in ({}, {"backend": "onnx"}):
+        enc = DenseEncoder(EncoderConfig(model=str(tiny_xlmr), device="cpu", query_prefix="query: ", batch_size=2,
+                                         **kw), tmp_path / "cache")
+        emb = enc.encode_queries(texts)
+        alone = np.concatenate([model.encode([t], prompt="query: ", normalize_embeddings=True) for t in texts])
+        assert np.allclose(emb, alone, atol=1e-5), (kw, np.abs(emb - alone).max())
+
+
+def test_int8_without_torchao_says_how_to_install(tiny_xlmr, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torchao.quantization", None)  # import fails as if not installed
+    with pytest.raises(ConfigError, match=r"needs torchao: pip install \"codeswitch\[eval\]\""):
+        DenseEncoder(EncoderConfig(model=str(tiny_xlmr), device="cpu", quantize="int8"))
 
 
 def test_openvino_missing_says_how_to_install(tiny_xlmr):
@@ -98,7 +131,11 @@ def test_evaluate_cli_records_backend_and_keeps_metrics(tiny_xlmr, shared_data, 
     onnx = run(tmp_path / "onnx", "--backend", "onnx", "--cache-dir", str(tmp_path / "cache"))
     cfg = json.loads((tmp_path / "onnx" / "eval_config.json").read_text(encoding="utf-8"))
     assert cfg["backend"] == "onnx" and cfg["quantize"] == "none" and cfg["bf16"] is False
+    int8 = run(tmp_path / "int8", "--quantize", "int8")
+    cfg = json.loads((tmp_path / "int8" / "eval_config.json").read_text(encoding="utf-8"))
+    assert cfg["backend"] == "torch" and cfg["quantize"] == "int8"
 
     for s in ("mono", "multi"):
         assert abs(ref["summary"][s]["map"] - onnx["summary"][s]["map"]) < 0.005
+        assert abs(ref["summary"][s]["map"] - int8["summary"][s]["map"]) < 0.01
         assert ref["summary"][s]["map"] > 0.0

@@ -139,3 +139,17 @@ def test_run_depth_must_be_positive_or_full(tmp_path):
     pool = resolve("mlqa-r", tmp_path, langs=("en",)).pool
     with pytest.raises(ConfigError, match="run depth -5: expected a positive number"):
         evaluate_pool(pool, BM25Model().lareqa_scorer(pool), ("mono",), run_dir=tmp_path / "r", depth=-5)
+
+
+def test_top_k_equals_a_full_sort_with_the_tie_rule():
+    """Runs keep only the top k: partial selection must give the full sort's first k, ties by docid desc."""
+    from evaluation.lareqa_eval import top_k
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(1, 60))
+        s = rng.integers(0, 6, n).astype(np.float32) / 4  # many exact ties
+        okey = rng.permutation(n)
+        full = np.lexsort((-okey, -s))
+        for k in (1, int(rng.integers(1, n + 1)), n, n + 3):
+            assert top_k(s, okey, k).tolist() == full[:k].tolist()

@@ -247,6 +247,35 @@ def test_freeze_embeddings_keeps_word_embeddings_and_trains_the_rest(tiny_xlmr, 
         assert json.loads((out / "train_config.json").read_text())["freeze_embeddings"] is frozen
 
 
+def test_freeze_layers_keeps_embeddings_and_lower_layers_and_trains_the_top(tiny_xlmr, xquad_jsonl, tmp_path):
+    """--freeze-layers 1 on a 2-layer encoder: the embedding block and layer 0 stay, layer 1 trains."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    def params(path):
+        auto = SentenceTransformer(str(path), device="cpu")[0].auto_model
+        return {n: p.detach().clone() for n, p in auto.named_parameters()}
+
+    base = params(tiny_xlmr)
+    out = tmp_path / "frozen1"
+    res = _run(["--data", str(xquad_jsonl), "--model", str(tiny_xlmr), "--max-steps", "2", "--lr", "1e-3",
+                "--out", str(out), "--freeze-layers", "1", *FAST])
+    assert res.exit_code == 0, res.output
+    trained = params(out)
+    same = {n for n in base if torch.equal(base[n], trained[n]) and not n.startswith("pooler.")}  # pooler: unused
+    lower = {n for n in base if n.startswith(("embeddings.", "encoder.layer.0."))}
+    assert lower and same == lower  # everything below layer 1 fixed, everything from layer 1 up trained
+    assert json.loads((out / "train_config.json").read_text())["freeze_layers"] == 1
+
+    for bad in ("2", "-1"):  # a 2-layer model: at least one layer has to train
+        res = CliRunner().invoke(main, ["train", "--data", str(xquad_jsonl), "--model", str(tiny_xlmr),
+                                        "--max-steps", "1", "--out", str(tmp_path / f"bad{bad}"),
+                                        "--freeze-layers", bad, *FAST])
+        errors = [line for line in res.output.splitlines() if line.startswith("Error:")]
+        assert res.exit_code != 0 and len(errors) == 1 and "--freeze-layers" in errors[0], res.output
+        assert not (tmp_path / f"bad{bad}").exists()
+
+
 def test_saved_model_keeps_base_inference_length(tiny_xlmr, xquad_jsonl, tmp_path):
     """Training truncation (24 / 32 tokens) is a training setting: the saved model keeps the base length (128)."""
     from sentence_transformers import SentenceTransformer

@@ -41,11 +41,16 @@ def test_lowres_recipe_is_zero_shot_with_the_issue_grid(shared_data, tmp_path, m
     steps = RecipeRunner(recipe, tmp_path / "out", dry_run=True, echo=lambda s: None, invoker=FakeInvoker()).run()
     trained = [s for s in steps if s.kind == "train"]
     cells = [s for s in settings if s != "off-the-shelf"]
-    assert len(cells) == 10 and len(trained) == len(cells) * len(recipe.seeds)
+    assert len(cells) == 12 and len(trained) == len(cells) * len(recipe.seeds)
     assert {s.status for s in trained} == {"planned"}
-    assert [s.name for s in trained[:10]] == [f"e5/{s}/seed1" for s in cells]
-    # the forgetting cells differ from their unfrozen twins only by --freeze-embeddings
-    for frozen, twin in (("english-frozen", "english"), ("hybrid-cs-frozen", "hybrid-cs")):
-        assert settings[frozen] == settings[twin] | {"freeze_embeddings": True}
+    assert [s.name for s in trained[:12]] == [f"e5/{s}/seed1" for s in cells]
+    # the forgetting cells differ from their unfrozen twins only by --freeze-embeddings / --freeze-layers
+    for twin in ("english", "hybrid-cs"):
+        assert settings[f"{twin}-frozen"] == settings[twin] | {"freeze_embeddings": True}
+        assert settings[f"{twin}-frozen-layers"] == settings[twin] | {"freeze_layers": 9}
+    from training.cli import train as train_command
+
+    flags = {flag for param in train_command.params for flag in param.opts}
+    assert {"--freeze-embeddings", "--freeze-layers"} <= flags  # the setting keys are real train options
     opts = as_options(recipe.eval)
     assert [opts[i + 1] for i, o in enumerate(opts) if o == "--dataset"] == recipe.eval["dataset"]
