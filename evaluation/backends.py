@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import hashlib
 import logging
 import shutil
@@ -131,6 +132,21 @@ def quantize_int8(model) -> None:
     setattr(word, slot, torch.compile(getattr(word, slot), dynamic=True))
 
 
+def first_compiled_call(run: Callable):
+    """``run()``, the call that compiles the int8 model: say so first, and turn a missing compiler into one line."""
+    from tqdm import tqdm
+
+    tqdm.write("compiling the int8 model (once per process, about a minute on 2 cores)", file=sys.stderr)
+    try:
+        return run()
+    except Exception as exc:  # noqa: BLE001 - torch.compile's errors come from deep inside inductor
+        if "Compiler" not in type(exc).__name__ and "compiler" not in str(exc).lower():
+            raise
+        raise ConfigError(f"--quantize int8 compiles the model with torch.compile, which failed "
+                          f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); on CPU it needs "
+                          "a C++ compiler (g++): install one, or use --backend onnx --quantize int8") from None
+
+
 def torch_encoder(model, bf16: bool, quantize: str = "none") -> EncodeFn:
     """The sentence-transformers model itself, in token-length batches; optionally int8 or bf16 autocast."""
     import torch
@@ -147,12 +163,11 @@ def torch_encoder(model, bf16: bool, quantize: str = "none") -> EncodeFn:
         ctx = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
         with ctx:
             for batch in tqdm(batches, desc="encode", disable=not show_progress):
-                if compiled[0]:
-                    compiled[0] = False
-                    tqdm.write("compiling the int8 model (once per process, about a minute on 2 cores)",
-                               file=sys.stderr)
-                emb = model.encode(batch, prompt=prefix or None, batch_size=len(batch), show_progress_bar=False,
-                                   convert_to_numpy=False, convert_to_tensor=True, normalize_embeddings=normalize)
+                run = functools.partial(model.encode, batch, prompt=prefix or None, batch_size=len(batch),
+                                        show_progress_bar=False, convert_to_numpy=False, convert_to_tensor=True,
+                                        normalize_embeddings=normalize)
+                emb = first_compiled_call(run) if compiled[0] else run()
+                compiled[0] = False
                 parts.append(emb.float().cpu().numpy())
         return in_input_order(parts, order)
 

@@ -103,6 +103,26 @@ def test_int8_without_torchao_says_how_to_install(tiny_xlmr, monkeypatch):
         DenseEncoder(EncoderConfig(model=str(tiny_xlmr), device="cpu", quantize="int8"))
 
 
+def test_a_failed_compile_is_a_one_line_error_naming_the_fix():
+    from evaluation.backends import first_compiled_call
+
+    class InvalidCxxCompiler(RuntimeError):  # what torch's inductor raises without g++
+        pass
+
+    def no_compiler():
+        raise InvalidCxxCompiler("No working C++ compiler found in torch._inductor.config.cpp.cxx")
+
+    with pytest.raises(ConfigError, match=r"needs a C\+\+ compiler .*--backend onnx --quantize int8"):
+        first_compiled_call(no_compiler)
+
+    def other():
+        raise ValueError("not a compiler problem")
+
+    with pytest.raises(ValueError, match="not a compiler problem"):  # anything else is not rewritten
+        first_compiled_call(other)
+    assert first_compiled_call(lambda: 7) == 7
+
+
 def test_openvino_missing_says_how_to_install(tiny_xlmr):
     pytest.importorskip("torch")
     try:
