@@ -27,10 +27,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from codeswitch.atomic import atomic_path  # noqa: E402
-from evaluation.backends import features_of  # noqa: E402
-from evaluation.datasets import resolve  # noqa: E402
+from evaluation.collections.registry import resolve  # noqa: E402
+from evaluation.encoding.backends import features_of  # noqa: E402
 from evaluation.evaluate import EvalConfig, build_model, evaluate  # noqa: E402
-from evaluation.search import DenseIndex  # noqa: E402
+from evaluation.retrieval.search import DenseIndex  # noqa: E402
 
 VARIANTS = {
     "torch-fp32": {},

@@ -29,9 +29,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.bench_encode import tokenize_seconds  # noqa: E402
-from evaluation.datasets import resolve  # noqa: E402
+from evaluation.collections.registry import resolve  # noqa: E402
 from evaluation.evaluate import EvalConfig, build_model, evaluate  # noqa: E402
-from evaluation.search import DenseIndex  # noqa: E402
+from evaluation.retrieval.search import DenseIndex  # noqa: E402
 
 VARIANTS = {
     "st-batches": {"suffix": " (fp32, sentence-transformers batches)", "st_batches": True},

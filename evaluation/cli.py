@@ -13,7 +13,7 @@ import click
 
 from codeswitch.languages import LOW_RESOURCE
 from codeswitch.options import PROBABILITY, FiniteFloat
-from evaluation.backends import BACKENDS, QUANTIZATIONS
+from evaluation.encoding.backends import BACKENDS, QUANTIZATIONS
 
 _DATASETS_HELP = ("dataset id, repeatable: miracl/<lang>/<dev|train>, miracl/<dev|train> (all languages or --langs), "
                   "mrtydi/<lang>/<train|dev|test>, mrtydi/<split>, xquad-r, mlqa-r, tydi/<lang>, "
@@ -106,8 +106,8 @@ def _shared_options(f):
 
 
 def _config(model: str, model_name: str | None, kw: dict):
+    from evaluation.collections.lareqa import read_titles
     from evaluation.evaluate import EvalConfig
-    from evaluation.lareqa import read_titles
 
     titles = read_titles(kw["titles_file"]) if kw.get("titles_file") else ()
     return EvalConfig(
@@ -131,7 +131,7 @@ def _validate(f):
     @functools.wraps(f)
     def wrapper(**kw):
         from codeswitch.errors import ConfigError
-        from evaluation.datasets import parse_id
+        from evaluation.collections.registry import parse_id
 
         families = [parse_id(d)[0] for d in kw["datasets"]]
         if (kw.get("query_lang") or kw.get("passage_lang")) and not {"beir", "irds"} & set(families):
@@ -158,7 +158,7 @@ def evaluate_cmd(model: str, model_name: str | None, **kw) -> None:
       codeswitch evaluate --model bm25 --dataset xquad-r --data-dir ../shared/data --out results/bm25
     """
     from evaluation.evaluate import evaluate
-    from evaluation.report import markdown
+    from evaluation.reports.tables import markdown
 
     results = evaluate(_config(model, model_name, kw), kw["out"], overwrite=kw["overwrite"])
     click.echo(markdown(results))
@@ -219,7 +219,7 @@ def check_scores_cmd(results_dir: Path, expected: Path | None) -> None:
       codeswitch compare --model bm25 --dataset xquad-r --data-dir ../shared/data --out results/cmp
       codeswitch check-scores results/cmp
     """
-    from evaluation.reproduce import DEFAULT_EXPECTED, check, format_rows
+    from evaluation.reports.check_scores import DEFAULT_EXPECTED, check, format_rows
 
     rows = check(results_dir, expected or DEFAULT_EXPECTED)
     if not rows:

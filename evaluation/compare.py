@@ -21,8 +21,10 @@ import numpy as np
 from codeswitch.atomic import atomic_path, check_output
 from codeswitch.errors import ConfigError
 from codeswitch.languages import LOW_RESOURCE
+from evaluation.collections import lareqa
+from evaluation.collections.registry import FAMILIES
 from evaluation.evaluate import EvalConfig, evaluate
-from evaluation.report import (
+from evaluation.reports.tables import (
     LOW_NOTE,
     bar_plot,
     collection_family,
@@ -35,10 +37,6 @@ from evaluation.report import (
 )
 
 # (dataset kind/family) -> metrics tabulated; LAReQA metrics are "setting metric"
-TABLE_METRICS = {"miracl": ("ndcg@10", "recall@100"), "mrtydi": ("mrr@100", "recall@100"),
-                 "tydi": ("ndcg@10", "recall@100"), "beir": ("ndcg@10", "recall@100"),
-                 "irds": ("ndcg@10", "recall@100"),
-                 "lareqa": ("mono map", "cross map", "multi map", "multi rank_distance")}
 
 
 def table_group(dataset_id: str) -> str:
@@ -71,7 +69,7 @@ def _tables(results: list[dict]) -> dict[tuple[str, str], dict[str, dict[str, fl
                 average, candidate = entry.get("average", "macro"), entry.get("candidate", "sentence")
                 group = f"{ds} ({average} average, candidates: {candidate})"
                 ties = tie_ordered(entry)
-                for metric in TABLE_METRICS["lareqa"]:
+                for metric in lareqa.TABLE_METRICS:
                     vals = {lang: r[metric] for lang, r in rows.items() if metric in r}
                     setting, _, m = metric.partition(" ")
                     if vals and m in entry["summary"].get(setting, {}):
@@ -80,7 +78,7 @@ def _tables(results: list[dict]) -> dict[tuple[str, str], dict[str, dict[str, fl
                         name = res["model"] + (" †" if setting in ties else "")
                         tables.setdefault((group, metric), {}).setdefault(name, {}).update(vals)
             else:
-                for metric in TABLE_METRICS[collection_family(ds)]:
+                for metric in FAMILIES[collection_family(ds)].TABLE_METRICS:
                     vals = {lang: m[metric] for lang, m in entry["per_lang"].items()}
                     tables.setdefault((table_group(ds), metric), {}).setdefault(res["model"], {}).update(vals)
     return tables

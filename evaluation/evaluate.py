@@ -17,13 +17,13 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from codeswitch.atomic import atomic_path, check_output
-from evaluation.bm25 import BM25Config
-from evaluation.datasets import resolve
-from evaluation.encoders import EncoderConfig
-from evaluation.lareqa_eval import SETTINGS, evaluate_pool
-from evaluation.metrics import DEFAULT_MEASURES, evaluate_run
-from evaluation.report import slug, write_report
-from evaluation.search import IndexConfig
+from evaluation.collections.registry import FAMILIES, resolve
+from evaluation.encoding.dense import EncoderConfig
+from evaluation.reports.tables import slug, write_report
+from evaluation.retrieval.bm25 import BM25Config
+from evaluation.retrieval.search import IndexConfig
+from evaluation.scoring.lareqa import SETTINGS, evaluate_pool
+from evaluation.scoring.metrics import DEFAULT_MEASURES, evaluate_run
 from evaluation.trec_io import write_run
 
 
@@ -32,7 +32,7 @@ class EvalConfig(EncoderConfig):
     """Everything that determines an evaluation's numbers (saved as ``eval_config.json``).
 
     The encoder settings (model, prefixes, pooling, normalisation, max length, batch size, device,
-    fp16) are the fields of :class:`~evaluation.encoders.EncoderConfig`, inherited: one source of
+    fp16) are the fields of :class:`~evaluation.encoding.dense.EncoderConfig`, inherited: one source of
     truth for them. Construct it with keywords.
     """
 
@@ -67,12 +67,12 @@ class EvalConfig(EncoderConfig):
 
 def build_model(config: EvalConfig):
     """BM25 for ``bm25``, else a dense encoder (hub id or path) with a FAISS index."""
-    from evaluation.retrieve import BM25Model, DenseModel
+    from evaluation.retrieval.models import BM25Model, DenseModel
 
     if config.model.lower() == "bm25":
         return BM25Model(BM25Config(k1=config.bm25_k1, b=config.bm25_b), shard_size=config.shard_size,
                          passage_text=config.passage_text)
-    from evaluation.encoders import DenseEncoder
+    from evaluation.encoding.dense import DenseEncoder
 
     # the encoder gets exactly its own fields (its cache keys must not depend on evaluation settings)
     enc = EncoderConfig(**{f.name: getattr(config, f.name) for f in fields(EncoderConfig)})
@@ -81,7 +81,7 @@ def build_model(config: EvalConfig):
 
 
 def _measures(family: str) -> tuple[str, ...]:
-    return DEFAULT_MEASURES + (("mrr@100",) if family == "mrtydi" else ())
+    return DEFAULT_MEASURES + FAMILIES[family].EXTRA_MEASURES
 
 
 def evaluate(config: EvalConfig, out: Path, overwrite: bool = False, model=None) -> dict:

@@ -38,7 +38,7 @@ def build_tiny_xlmr(out_dir: str | Path, hidden: int = 32, layers: int = 2, seed
     )
     XLMRobertaModel(cfg).save_pretrained(hf_dir)
     tok.save_pretrained(hf_dir)
-    from evaluation.encoders import transformer_with_pooling
+    from evaluation.encoding.dense import transformer_with_pooling
 
     modules = transformer_with_pooling(str(hf_dir), "mean", max_length=128)
     SentenceTransformer(modules=modules, device="cpu").save(str(out_dir))

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from codeswitch.cli import main
 from codeswitch.errors import ConfigError
 from evaluation.evaluate import EvalConfig, evaluate
-from evaluation.retrieve import DenseModel
+from evaluation.retrieval.models import DenseModel
 from evaluation.trec_io import read_run
 from tests.evaluation.helpers import KeywordEncoder, write_miracl
 
@@ -117,7 +117,7 @@ def test_check_scores_lareqa_entries(tmp_path):
 
 
 def test_pooling_override_builds_that_pooling(tiny_xlmr):
-    from evaluation.encoders import DenseEncoder, EncoderConfig
+    from evaluation.encoding.dense import DenseEncoder, EncoderConfig
 
     hf_dir = str(tiny_xlmr / "0_Transformer") if (tiny_xlmr / "0_Transformer").is_dir() else str(tiny_xlmr)
     texts = ["Nairobi is the capital of Kenya.", "Mji mkuu wa Kenya ni Nairobi na ni mji mkubwa."]
@@ -133,7 +133,7 @@ def test_pooling_override_builds_that_pooling(tiny_xlmr):
 
 
 def test_embedding_cache_resumes_block_by_block(tiny_xlmr, tmp_path, monkeypatch):
-    import evaluation.encoders as enc
+    import evaluation.encoding.dense as enc
 
     texts = [f"Nairobi ni mji mkuu wa Kenya, sehemu {i}." for i in range(8)]
     plain = enc.DenseEncoder(enc.EncoderConfig(model=str(tiny_xlmr), device="cpu")).encode_passages(texts)

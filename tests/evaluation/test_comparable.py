@@ -12,11 +12,11 @@ import yaml
 from click.testing import CliRunner
 
 from codeswitch.cli import main
-from evaluation.datasets import resolve
+from evaluation.collections.registry import resolve
 from evaluation.evaluate import EvalConfig, evaluate
-from evaluation.lareqa_eval import evaluate_pool
-from evaluation.reproduce import DEFAULT_EXPECTED
-from evaluation.retrieve import BM25Model, DenseModel
+from evaluation.reports.check_scores import DEFAULT_EXPECTED
+from evaluation.retrieval.models import BM25Model, DenseModel
+from evaluation.scoring.lareqa import evaluate_pool
 from evaluation.trec_io import read_qrels, read_run
 from tests.evaluation.helpers import KeywordEncoder, lareqa_file
 
@@ -122,7 +122,7 @@ def test_compare_names_its_models(tmp_path):
 
 
 def test_bm25_cross_and_multi_are_marked_tie_order(shared_data, tmp_path):
-    from tests.evaluation.test_lareqa import _slice
+    from tests.evaluation.scoring.test_lareqa import _slice
 
     pool = _slice(resolve("xquad-r", shared_data, langs=("en", "de", "zh")).pool, 12)
     res = evaluate_pool(pool, BM25Model().lareqa_scorer(pool))
@@ -141,7 +141,7 @@ def test_bm25_cross_and_multi_are_marked_tie_order(shared_data, tmp_path):
 
 
 def test_lookup_handles_collection_ids_without_slashes():
-    from evaluation.reproduce import lookup
+    from evaluation.reports.check_scores import lookup
 
     result = {"datasets": {"beir:afriqa-sw": {"kind": "collection", "per_lang": {"sw-en": {"ndcg@10": 0.5}}},
                            "miracl/sw/dev": {"kind": "miracl", "per_lang": {"sw": {"ndcg@10": 0.4}}}}}
@@ -151,7 +151,7 @@ def test_lookup_handles_collection_ids_without_slashes():
 
 
 def test_index_checksum_tells_ids_with_the_same_last_part_apart(tmp_path):
-    from evaluation.retrieve import corpus_checksum
+    from evaluation.retrieval.corpus import corpus_checksum
 
     assert corpus_checksum((Path("irds:beir/scifact/test"),)) != corpus_checksum((Path("irds:beir/nfcorpus/test"),))
     folder = tmp_path / "beir"
@@ -173,7 +173,7 @@ def test_tie_marked_baseline_keeps_its_deltas():
 
 def test_miracl_figures_hold_for_titled_passages_only():
     """Pyserini embeds MIRACL passages as title + text; a --passage-text text run must not be checked against it."""
-    from evaluation.reproduce import settings_differ
+    from evaluation.reports.check_scores import settings_differ
 
     spec = yaml.safe_load(DEFAULT_EXPECTED.read_text(encoding="utf-8"))
     checked = [e for e in spec["entries"] if e["dataset"].startswith("miracl") and not e.get("reference")]

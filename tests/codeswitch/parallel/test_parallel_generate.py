@@ -46,7 +46,7 @@ def test_pairs_with_split_written_with_stats(small_xquad: Path, tmp_path: Path) 
                                        "heldout": sorted(held)}
     assert saved["config"]["pairs"] == "all"
     # issue 12: the held-out titles are also written in the form `evaluate --titles` reads
-    from evaluation.lareqa import read_titles
+    from evaluation.collections.lareqa import read_titles
 
     assert saved["heldout_titles_file"] == "pairs.heldout-titles.txt"
     assert set(read_titles(tmp_path / "pairs.heldout-titles.txt")) == held
