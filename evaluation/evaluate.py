@@ -125,8 +125,11 @@ def evaluate(config: EvalConfig, out: Path, overwrite: bool = False, model=None)
                     "n_topics_without_qrels": sum(1 for q in task.topics if q not in task.qrels),
                     "n_qrels_without_relevant": scores.n_without_relevant,
                     "n_missing_from_run": scores.n_missing_from_run}
-                entry.setdefault("languages", {})[task.lang] = {"query": getattr(task, "query_lang", task.lang),
-                                                                "passage": getattr(task, "passage_lang", task.lang)}
+                langs = {"query": getattr(task, "query_lang", task.lang),
+                         "passage": getattr(task, "passage_lang", task.lang)}
+                if getattr(task, "label", None):
+                    langs["label"] = task.label
+                entry.setdefault("languages", {})[task.lang] = langs
             names = _measures(res.tasks[0].family)
             rows = entry["per_lang"].values()
             entry["average"] = {m: sum(r[m] for r in rows) / len(rows) for m in names}

@@ -83,11 +83,13 @@ class CollectionTask:
     source: Path | None = None
     split: str = "test"
     more_sources: tuple[Path, ...] = ()  # further corpus files (part of an on-disk index's key)
+    key: str | None = None  # a row key of its own (two tasks of one id with the same languages)
+    label: str | None = None  # how tables name the row (default ``query → passage``)
 
     @property
     def lang(self) -> str:
-        """Row key: the language, or ``<query>-<passage>`` when they differ (see the module docstring)."""
-        return pair_key(self.query_lang, self.passage_lang)
+        """Row key: ``key``, else the language, or ``<query>-<passage>`` when they differ (module docstring)."""
+        return self.key or pair_key(self.query_lang, self.passage_lang)
 
     @property
     def corpus_files(self) -> tuple[Path, ...]:

@@ -3,10 +3,11 @@
 Ids: ``miracl/<lang>/<split>`` (split ``dev`` or ``train``), ``miracl/<split>`` (every language of that
 split, narrowed with ``langs``), ``mrtydi/<lang>/<split>`` (``train``/``dev``/``test``), ``mrtydi/<split>``,
 ``xquad-r`` and ``mlqa-r`` (all their languages, or ``langs``), ``tydi/<lang>`` and ``tydi/dev``,
-``beir:PATH`` and ``irds:<id>``. The family is the part before the first ``/`` (``:`` for a prefix
-family, whose ids are open-ended). Each family module (see :mod:`evaluation.collections`) declares its
-fixed ``IDS``, its ``FORMS``, ``parse`` and ``load``; adding a family is one module and one entry in
-:data:`FAMILIES`.
+``afriqa/<lang>``, ``afriqa/<lang>-en``, ``afriqa/dev`` and ``afriqa/dev-en``, ``beir:PATH`` and
+``irds:<id>``. The family is the part before the first ``/`` (``:`` for a prefix family, whose ids are
+open-ended). Each family module (see :mod:`evaluation.collections`) declares its fixed ``IDS``, its
+``FORMS``, ``NOTE``, ``TABLE_METRICS``, ``EXTRA_MEASURES``, ``parse`` and ``load``; adding a family is
+one module and one entry in :data:`FAMILIES`.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from pathlib import Path
 from types import ModuleType
 
 from codeswitch.errors import ConfigError
-from evaluation.collections import beir, irds, lareqa, miracl, mrtydi, tydi
+from evaluation.collections import afriqa, beir, irds, lareqa, miracl, mrtydi, tydi
 from evaluation.collections.base import Request, Resolved, RetrievalTask, check_langs, close_matches
 
 # id family -> its module; a family whose module has no fixed IDS is a prefix family (``beir:PATH``)
 FAMILIES: dict[str, ModuleType] = {
     "miracl": miracl, "mrtydi": mrtydi, "xquad-r": lareqa, "mlqa-r": lareqa, "tydi": tydi, "beir": beir,
-    "irds": irds,
+    "irds": irds, "afriqa": afriqa,
 }
 MIRACL_LANGS, MRTYDI_LANGS, LAREQA_LANGS = miracl.LANGS, mrtydi.LANGS, lareqa.LANGS
 __all__ = ["FAMILIES", "Resolved", "RetrievalTask", "check_langs", "parse_id", "registry", "resolve"]

@@ -41,7 +41,9 @@ def is_low_resource(key: str) -> bool:
 def pair_label(entry: dict, key: str) -> str:
     """``query → passage`` languages of a retrieval row (``sw → en``); the key itself for MIRACL-style rows."""
     langs = entry.get("languages", {}).get(key)
-    return f"{langs['query']} → {langs['passage']}" if langs else f"{key} → {key}"
+    if not langs:
+        return f"{key} → {key}"
+    return langs.get("label") or f"{langs['query']} → {langs['passage']}"
 
 
 def collection_family(dataset_id: str) -> str:
