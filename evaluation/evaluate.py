@@ -24,7 +24,7 @@ from evaluation.retrieval.bm25 import BM25Config
 from evaluation.retrieval.search import IndexConfig
 from evaluation.scoring.lareqa import SETTINGS, evaluate_pool
 from evaluation.scoring.metrics import DEFAULT_MEASURES, evaluate_run
-from evaluation.trec_io import write_run
+from evaluation.trec_io import write_per_query, write_run
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,6 +120,7 @@ def evaluate(config: EvalConfig, out: Path, overwrite: bool = False, model=None)
                 run = model.retrieve(task, config.depth, index_dir)
                 write_run(run, run_dir / f"{task.lang}.trec", tag=slug(config.name))
                 scores = evaluate_run(task.qrels, run, _measures(task.family))
+                write_per_query(scores.per_query, run_dir / f"{task.lang}.per-query.tsv")
                 entry["per_lang"][task.lang] = scores.means | {
                     "n_queries": scores.n_queries, "n_topics": len(task.topics),
                     "n_topics_without_qrels": sum(1 for q in task.topics if q not in task.qrels),

@@ -163,3 +163,32 @@ def write_topics(topics: Topics, path: str | Path) -> Path:
         for qid, text in topics.items():
             fh.write(f"{qid}\t{text}\n")
     return path
+
+
+def write_per_query(per_query: dict[str, dict[str, float]], path: str | Path) -> Path:
+    """Per-query scores in ``trec_eval -q``'s layout (``measure<TAB>qid<TAB>value``), atomically.
+
+    Sorted by measure, then query id; values as Python writes a float (round-trip exact). Paired
+    significance tests (``codeswitch recipe report``) read these files back.
+    """
+    path = Path(path)
+    measures = sorted({m for scores in per_query.values() for m in scores})
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        for m in measures:
+            for qid in sorted(per_query):
+                if m in per_query[qid]:
+                    fh.write(f"{m}\t{qid}\t{per_query[qid][m]!r}\n")
+    return path
+
+
+def read_per_query(path: str | Path) -> dict[str, dict[str, float]]:
+    """``measure -> qid -> value`` from a file written by :func:`write_per_query`; errors name file:line."""
+    out: dict[str, dict[str, float]] = {}
+    for lineno, line in _lines(path):
+        parts = line.split("\t")
+        try:
+            measure, qid, value = parts
+            out.setdefault(measure, {})[qid] = float(value)
+        except ValueError:
+            raise DataFormatError(f"expected measure<TAB>qid<TAB>value, found {line!r}", path, lineno) from None
+    return out

@@ -14,7 +14,7 @@ from codeswitch.cli import main
 from codeswitch.errors import ConfigError, DataFormatError
 from evaluation.collections.afriqa import CODES, EXPECTED_PASSAGES, EXPECTED_QUERIES, normalise
 from evaluation.collections.registry import parse_id, resolve
-from evaluation.trec_io import ranked, read_run
+from evaluation.trec_io import ranked, read_per_query, read_run
 
 
 def test_afriqa_follows_the_provenance_recipe(shared_data):
@@ -115,8 +115,11 @@ def test_afriqa_bm25_end_to_end_matches_pytrec_eval_and_a_hand_computation(tmp_p
         got = metrics["datasets"][ds]["per_lang"][key]
         ev = pytrec_eval.RelevanceEvaluator(task.qrels, {"ndcg_cut.10", "recall.100"})
         per_q = ev.evaluate(run)
+        written = read_per_query(out / "runs" / ds.replace("/", "-") / f"{key}.per-query.tsv")
         for ours, theirs in (("ndcg@10", "ndcg_cut_10"), ("recall@100", "recall_100")):
             assert got[ours] == pytest.approx(sum(v[theirs] for v in per_q.values()) / len(task.qrels), abs=1e-12)
+            # the per-query file (paired significance tests read it) holds pytrec_eval's values, every query
+            assert written[ours] == {q: pytest.approx(per_q.get(q, {}).get(theirs, 0.0), abs=1e-12) for q in task.qrels}
         # by hand, three queries: one relevant passage, so nDCG@10 = 1 / log2(rank + 1) when it is in the top 10
         for qid in sorted(task.qrels)[:3]:
             rel = next(iter(task.qrels[qid]))
