@@ -80,6 +80,14 @@ def _execute(recipe_file: Path, out: Path, results: Path | None, models, setting
         write_results(rows, res_dir, header, recipe.name, recipe.compare)
         # provenance: the resolved recipe these results were read with (--device applied; not OUT's copy,
         # which is whatever ran last) and every step's status, config hash and wall time
+        if recipe.significance:
+            from codeswitch.recipes import per_language
+
+            sig = recipe.significance
+            result = per_language.per_language(steps, datasets, sig.get("reference", "off-the-shelf"),
+                                               sig.get("upper_bounds"), int(sig.get("resamples", 10_000)),
+                                               int(sig.get("seed", 0)))
+            per_language.write(result, res_dir)
         (res_dir / "recipe.json").write_text(json.dumps(asdict(recipe), indent=1, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
         (res_dir / "steps.json").write_text(json.dumps([asdict(s) for s in steps], indent=1) + "\n",

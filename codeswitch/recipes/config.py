@@ -38,8 +38,8 @@ from codeswitch.errors import ConfigError
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.:-]+)\}")
 _RUNNER_KEYS = {"out", "split", "held_out", "split_seed"}  # filled in by the runner
 _TOP_KEYS = {"name", "description", "paths", "split", "data", "models", "train", "settings", "seeds", "baselines",
-             "eval", "sizes", "eval_dir", "compare"}
-SETTING_KEYS = {"data", "needs", "label"}  # other setting keys are train options
+             "eval", "sizes", "eval_dir", "compare", "significance"}
+SETTING_KEYS = {"data", "needs", "label", "interpolate", "lam"}  # other setting keys are train options
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,7 @@ class Recipe:
     sizes: str = ""
     eval_dir: str = "eval"
     compare: tuple[tuple[str, str], ...] = ()
+    significance: dict[str, Any] = field(default_factory=dict)  # per-language tables with paired tests
 
 
 def _resolve_candidate(cand: str) -> str | None:
@@ -155,6 +156,26 @@ def load_recipe(path: Path) -> Recipe:
         if setting.get("data") is not None and setting["data"] not in sub["data"]:
             raise ConfigError(f"{path}: settings.{name}.data is {setting['data']!r}, not a 'data' entry "
                               f"(known: {', '.join(sub['data']) or 'none'})")
+    trained: list[str] = []
+    for name, setting in sub["settings"].items():
+        if "interpolate" not in setting:
+            if setting.get("data") is not None:
+                trained.append(name)
+            elif "lam" in setting:
+                raise ConfigError(f"{path}: settings.{name}.lam needs 'interpolate: SETTING' (the trained setting "
+                                  "whose models are blended with the base model)")
+            continue
+        src, lam = setting["interpolate"], setting.get("lam")
+        if src not in trained:
+            raise ConfigError(f"{path}: settings.{name}.interpolate is {src!r}, not a trained setting listed above it "
+                              f"(known: {', '.join(trained) or 'none'})")
+        extra = sorted(set(setting) - {"interpolate", "lam", "label"})
+        if extra:
+            raise ConfigError(f"{path}: settings.{name} interpolates {src!r}; it takes only 'lam' (and 'label'), "
+                              f"found {', '.join(extra)}")
+        if isinstance(lam, bool) or not isinstance(lam, (int, float)) or not 0.0 <= float(lam) <= 1.0:
+            raise ConfigError(f"{path}: settings.{name}.lam must be a number in [0, 1] (the tuned model's weight), "
+                              f"found {lam!r}")
     for name, entry in sub["data"].items():
         if not isinstance(entry, dict) or not ({"pairs", "generate", "command"} & set(entry)):
             raise ConfigError(f"{path}: data.{name} needs 'pairs', 'generate' or 'command'")
@@ -168,13 +189,24 @@ def load_recipe(path: Path) -> Recipe:
             raise ConfigError(f"{path}: compare entry {spec!r} must be 'SETTING vs SETTING' with two settings "
                               f"of this recipe (known: {', '.join(sub['settings'])})")
         compare.append((parts[0], parts[1]))
+    significance = _mapping(doc, "significance", where)
+    unknown = sorted(set(significance) - {"reference", "upper_bounds", "resamples", "seed"})
+    if unknown:
+        raise ConfigError(f"{path}: significance: unknown key(s) {', '.join(unknown)}; known: reference, "
+                          "upper_bounds, resamples, seed")
+    if significance.get("reference", "off-the-shelf") not in sub["settings"]:
+        raise ConfigError(f"{path}: significance.reference is {significance.get('reference', 'off-the-shelf')!r}, "
+                          f"not a setting (known: {', '.join(sub['settings'])})")
+    if not isinstance(significance.get("upper_bounds", {}), dict):
+        raise ConfigError(f"{path}: significance.upper_bounds maps a dataset to its upper-bound dataset, e.g. "
+                          "{afriqa/dev: afriqa/dev-en}")
     if "dataset" not in sub["eval"]:
         raise ConfigError(f"{path}: eval.dataset is required (e.g. xquad-r)")
     return Recipe(name=str(doc.get("name") or path.stem), path=str(path), description=str(doc.get("description", "")),
                   paths=paths, split=sub["split"], data=sub["data"], models=sub["models"], train=sub["train"],
                   settings=sub["settings"], seeds=tuple(seeds), baselines=tuple(doc.get("baselines") or ()),
                   eval=sub["eval"], sizes=str(doc.get("sizes", "")), eval_dir=str(doc.get("eval_dir", "eval")),
-                  compare=tuple(compare))
+                  compare=tuple(compare), significance=significance)
 
 
 def as_options(options: dict[str, Any]) -> list[str]:

@@ -69,7 +69,7 @@ def collect_rows(steps: list, datasets: list[str]) -> list[dict[str, Any]]:
     train = {s.name: s for s in steps if s.kind == "train"}
     rows: list[dict[str, Any]] = []
     for s in steps:
-        if s.kind == "eval" or (s.kind == "train" and s.status not in DONE):
+        if s.kind == "eval" or (s.kind in ("train", "interpolate") and s.status not in DONE):
             model, setting, seed = _split_name(s.name)
             t = train.get(s.name)
             base = {"model": model, "setting": setting, "seed": seed, "status": s.status,

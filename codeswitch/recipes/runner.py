@@ -135,6 +135,7 @@ class RecipeRunner:
         self.unavailable: dict[str, str] = {}
         self.split_hash = ""
         self.heldout_file: Path | None = None
+        self.trained: dict[tuple[str, str, int], str] = {}  # (model, setting, seed) -> train step hash
 
     # ------------------------------------------------------------------ generic step
     def _step(self, kind: str, name: str, out: Path, config: dict[str, Any], action: Callable[[], None]) -> StepResult:
@@ -330,15 +331,36 @@ class RecipeRunner:
                 self._evaluate(base, base, self.out / self.recipe.eval_dir / base / "baseline" / "once", {}, "")
         for mname, model in self.recipe.models.items():
             for sname, setting in self.recipe.settings.items():
-                if setting.get("data") is None and self.filter.keep(mname, sname):
+                if setting.get("data") is None and "interpolate" not in setting and self.filter.keep(mname, sname):
                     out = self.out / self.recipe.eval_dir / mname / sname / "once"
                     self._evaluate(f"{mname}/{sname}", model["path"], out, _prefixes(model), model["path"])
         for seed in self.recipe.seeds:
             for mname, model in self.recipe.models.items():
                 for sname, setting in self.recipe.settings.items():
-                    if setting.get("data") is None or not self.filter.keep(mname, sname, seed):
+                    if not self.filter.keep(mname, sname, seed):
                         continue
-                    self._train_and_eval(seed, mname, model, sname, setting)
+                    if "interpolate" in setting:
+                        self._interpolate_and_eval(seed, mname, model, sname, setting)
+                    elif setting.get("data") is not None:
+                        self._train_and_eval(seed, mname, model, sname, setting)
+
+    def _interpolate_and_eval(self, seed: int, mname: str, model: dict, sname: str, setting: dict) -> None:
+        """WiSE-FT: blend the seed's model of ``setting['interpolate']`` with the base (``codeswitch interpolate``)."""
+        label, src = f"{mname}/{sname}/seed{seed}", setting["interpolate"]
+        trained = self.trained.get((mname, src, seed))
+        if trained is None:
+            why = f"{mname}/{src}/seed{seed} is not trained (run that setting first)"
+            self.steps.append(StepResult("interpolate", label, "unavailable", "", message=why))
+            self.echo(f"[n/a]  interpolate {label}: {why}")
+            return
+        mdir = self.out / "models" / mname / sname / f"seed{seed}"
+        cmd = ["interpolate", "--tuned", str(self.out / "models" / mname / src / f"seed{seed}"), "--base",
+               model["path"], "--lam", str(float(setting["lam"])), "--out", str(mdir), "--overwrite"]
+        config = {"args": cmd[:-3] + cmd[-1:], "tuned": trained}
+        res = self._step("interpolate", label, mdir, config, lambda: self.invoker(cmd))
+        if res.status in ("failed", "planned"):
+            return
+        self._evaluate(label, str(mdir), self.out / self.recipe.eval_dir / mname / sname / f"seed{seed}", {}, res.hash)
 
     def _train_and_eval(self, seed: int, mname: str, model: dict, sname: str, setting: dict) -> None:
         label = f"{mname}/{sname}/seed{seed}"
@@ -354,7 +376,10 @@ class RecipeRunner:
                "--seed", str(seed), "--out", str(mdir), "--overwrite"]
         config = {"args": cmd[:-3] + cmd[-1:], "data": self.data_hash.get(data, "")}
         res = self._step("train", label, mdir, config, lambda: self.invoker(cmd))
-        if res.status in ("failed", "planned"):
+        if res.status == "failed":
+            return
+        self.trained[(mname, sname, seed)] = res.hash  # planned too: a dry run lists the interpolations
+        if res.status == "planned":
             return
         self._evaluate(label, str(mdir), self.out / self.recipe.eval_dir / mname / sname / f"seed{seed}", {}, res.hash)
 

@@ -215,7 +215,7 @@ def test_aggregated_table_mean_std(tmp_path, shared_data):
     assert (out / "results" / "runs.csv").read_text(encoding="utf-8").count("\n") == len(rows) + 1
 
 
-@pytest.mark.parametrize("name", ["xquad-small-cpu", "paper-miracl", "paper-lareqa"])
+@pytest.mark.parametrize("name", ["xquad-small-cpu", "paper-miracl", "paper-lareqa", "african-zeroshot-cpu"])
 def test_shipped_recipes_parse_and_plan(name, tmp_path, shared_data, monkeypatch):
     monkeypatch.setenv("CODESWITCH_DATA", str(shared_data))
     recipe = load_recipe(Path(__file__).resolve().parents[3] / "recipes" / f"{name}.yaml")

@@ -1,0 +1,220 @@
+"""Per-language tables of a recipe's retrieval datasets, with paired significance tests against a reference.
+
+For every retrieval dataset the recipe evaluates and every row key of it (a language, or a language pair
+such as ``ha-en``), each setting's nDCG@10 and Recall@100 as mean ± std over seeds (sample std, ddof=1).
+Each setting is tested against the reference setting (``significance.reference``, default the
+off-the-shelf setting ``off-the-shelf``) with a paired two-sided randomization test on per-query scores
+(Smucker, Allan & Carterette, CIKM 2007): a query's score under a setting is its mean over that setting's
+seeds; the statistic is the mean per-query difference; ``scipy.stats.permutation_test`` flips the sign of
+each query's difference (``permutation_type="samples"``, 10,000 resamples, seeded). The p-values of one
+metric over every (setting, dataset, language) comparison of the report are Holm-corrected (Holm 1979;
+family-wise error 0.05). Marks: ``▲`` significantly better than the reference, ``▼`` significantly worse.
+
+``upper_bounds`` pairs a cross-lingual dataset with the dataset that asks the same questions in the
+passages' language (AfriQA: ``afriqa/dev`` with ``afriqa/dev-en``; rows paired in order): the table then
+shows the reference's upper bound per language and, per setting, the share of the average gap it closes,
+``(avg(setting) - avg(reference)) / (avg(upper of the reference) - avg(reference))``.
+
+Per-query scores are the ``<key>.per-query.tsv`` files that ``codeswitch evaluate`` writes beside each run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+METRICS = ("ndcg@10", "recall@100")
+ALPHA = 0.05
+
+
+def _slug(text: str) -> str:
+    from evaluation.reports.tables import slug
+
+    return slug(text)
+
+
+def holm(pvalues: list[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (step-down; monotone; capped at 1), in the input order."""
+    order = sorted(range(len(pvalues)), key=lambda i: pvalues[i])
+    adjusted = [1.0] * len(pvalues)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(pvalues) - rank) * pvalues[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def paired_randomization(a: np.ndarray, b: np.ndarray, resamples: int = 10_000, seed: int = 0) -> float:
+    """Two-sided p-value of mean(a - b) = 0 under random sign flips of the paired differences."""
+    from scipy.stats import permutation_test
+
+    if np.allclose(a, b):
+        return 1.0
+    res = permutation_test((a, b), lambda x, y, axis: np.mean(x - y, axis=axis), permutation_type="samples",
+                           n_resamples=resamples, alternative="two-sided", random_state=seed, vectorized=True)
+    return float(res.pvalue)
+
+
+def _cells(steps: list) -> dict[tuple[str, str], list[Path]]:
+    """(model, setting) -> the eval folders of its finished cells (one per seed; one for a baseline)."""
+    cells: dict[tuple[str, str], list[Path]] = {}
+    for s in steps:
+        if s.kind == "eval" and s.status in ("ran", "skipped") and (Path(s.out) / "metrics.json").is_file():
+            parts = s.name.split("/")
+            key = (parts[0], "baseline") if len(parts) == 1 else (parts[0], parts[1])
+            cells.setdefault(key, []).append(Path(s.out))
+    return cells
+
+
+def _load(folder: Path, ds: str) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, dict[str, float]]]]:
+    """Per-language means and per-query scores (metric -> qid -> value) of one cell on one dataset."""
+    from evaluation.trec_io import read_per_query
+
+    entry = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))["datasets"].get(ds, {})
+    if entry.get("kind") != "retrieval":
+        return {}, {}
+    per_query = {}
+    for key in entry["per_lang"]:
+        path = folder / "runs" / _slug(ds) / f"{key}.per-query.tsv"
+        if path.is_file():
+            per_query[key] = read_per_query(path)
+    return entry["per_lang"], per_query
+
+
+def per_language(steps: list, datasets: list[str], reference: str = "off-the-shelf",
+                 upper_bounds: dict[str, str] | None = None, resamples: int = 10_000, seed: int = 0) -> dict[str, Any]:
+    """The numbers behind the per-language tables (see the module docstring)."""
+    cells = _cells(steps)
+    out: dict[str, Any] = {"reference": reference, "alpha": ALPHA, "test": "paired randomization, two-sided",
+                           "resamples": resamples, "correction": "holm", "datasets": {}}
+    tests: list[tuple[str, str, str, str, str, float]] = []  # metric, ds, model, setting, key, p
+    for ds in datasets:
+        rows: dict[str, Any] = {}
+        keys: list[str] = []
+        for (model, setting), folders in cells.items():
+            loaded = [_load(f, ds) for f in folders]
+            loaded = [x for x in loaded if x[0]]
+            if not loaded:
+                continue
+            keys = keys or list(loaded[0][0])
+            row: dict[str, Any] = {"model": model, "setting": setting, "n": len(loaded), "per_lang": {}}
+            for key in loaded[0][0]:
+                vals = {m: [x[0][key][m] for x in loaded if key in x[0]] for m in METRICS}
+                q = {m: _mean_over_seeds([x[1].get(key, {}).get(m, {}) for x in loaded]) for m in METRICS}
+                row["per_lang"][key] = {m: _mean_std(vals[m]) for m in METRICS} | {"_per_query": q}
+            rows[f"{model}/{setting}"] = row
+        if rows:
+            out["datasets"][ds] = {"keys": keys, "rows": rows}
+    for ds, table in out["datasets"].items():
+        for name, row in table["rows"].items():
+            ref = table["rows"].get(f"{row['model']}/{reference}")
+            if ref is None or row["setting"] in (reference, "baseline"):
+                continue
+            for key, cell in row["per_lang"].items():
+                for m in METRICS:
+                    a, b = cell["_per_query"][m], ref["per_lang"].get(key, {}).get("_per_query", {}).get(m, {})
+                    common = sorted(set(a) & set(b))
+                    if common:
+                        p = paired_randomization(np.array([a[q] for q in common]), np.array([b[q] for q in common]),
+                                                 resamples, seed)
+                        tests.append((m, ds, name, key, m, p))
+    for m in METRICS:
+        idx = [i for i, t in enumerate(tests) if t[0] == m]
+        for i, adj in zip(idx, holm([tests[i][5] for i in idx]), strict=True):
+            _, ds, name, key, _, p = tests[i]
+            cell = out["datasets"][ds]["rows"][name]["per_lang"][key]
+            cell.setdefault("p", {})[m] = p
+            cell.setdefault("p_holm", {})[m] = adj
+    out["n_tests"] = {m: sum(1 for t in tests if t[0] == m) for m in METRICS}
+    for ds, up in (upper_bounds or {}).items():
+        if ds in out["datasets"] and up in out["datasets"]:
+            out["datasets"][ds]["upper_bound"] = up
+    for table in out["datasets"].values():
+        for row in table["rows"].values():
+            for cell in row["per_lang"].values():
+                cell.pop("_per_query")
+    return out
+
+
+def _mean_over_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
+    common = set.intersection(*(set(d) for d in per_seed)) if per_seed and all(per_seed) else set()
+    return {q: sum(d[q] for d in per_seed) / len(per_seed) for q in common}
+
+
+def _mean_std(values: list[float]) -> tuple[float, float]:
+    if not values:
+        return float("nan"), float("nan")
+    mean = sum(values) / len(values)
+    if len(values) < 2:
+        return mean, float("nan")
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+def _mark(cell: dict, metric: str, ref_mean: float | None) -> str:
+    adj = cell.get("p_holm", {}).get(metric)
+    if adj is None or adj >= ALPHA or ref_mean is None:
+        return ""
+    return " ▲" if cell[metric][0] > ref_mean else " ▼"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """Per dataset and metric: a table of settings × row keys (mean ± std, marks), gap closed where given."""
+    ref = result["reference"]
+    lines = [f"Per language: mean ± std over seeds; ▲ / ▼ = better / worse than `{ref}` at p < {ALPHA} "
+             f"(paired two-sided randomization test on per-query scores, {result['resamples']:,} resamples, Holm "
+             f"correction over the {result['n_tests'].get('ndcg@10', 0)} comparisons of each metric).", ""]
+    for ds, table in result["datasets"].items():
+        keys, rows = table["keys"], table["rows"]
+        upper = result["datasets"].get(table.get("upper_bound", ""), None)
+        for m in METRICS:
+            head = f"### {ds}: {m}"
+            cols = [*keys, "avg"] + (["gap closed"] if upper else [])
+            lines += [head, "", "| model / setting | n | " + " | ".join(cols) + " |",
+                      "|---|---:|" + "---:|" * len(cols)]
+            if upper:
+                uref = upper["rows"].get(f"{next(iter(rows.values()))['model']}/{ref}")
+                if uref is not None:
+                    ups = [uref["per_lang"][k][m][0] for k in upper["keys"]]
+                    lines.append(f"| upper bound: {ref}, English question | 1 | "
+                                 + " | ".join(f"{u:.3f}" for u in ups) + f" | {sum(ups) / len(ups):.3f} | |")
+            for name, row in rows.items():
+                refrow = rows.get(f"{row['model']}/{ref}")
+                cells, avgs = [], []
+                for k in keys:
+                    cell = row["per_lang"].get(k)
+                    if cell is None:
+                        cells.append("–")
+                        continue
+                    mean, std = cell[m]
+                    avgs.append(mean)
+                    ref_mean = refrow["per_lang"][k][m][0] if refrow and k in refrow["per_lang"] else None
+                    sd = "" if math.isnan(std) else f" ± {std:.3f}"
+                    cells.append(f"{mean:.3f}{sd}{_mark(cell, m, ref_mean)}")
+                avg = sum(avgs) / len(avgs) if avgs else float("nan")
+                cells.append(f"{avg:.3f}")
+                if upper:
+                    cells.append(_gap(rows, upper, row, ref, m, avg))
+                lines.append(f"| {name} | {row['n']} | " + " | ".join(cells) + " |")
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _gap(rows: dict, upper: dict, row: dict, ref: str, metric: str, avg: float) -> str:
+    refrow, uref = rows.get(f"{row['model']}/{ref}"), upper["rows"].get(f"{row['model']}/{ref}")
+    if refrow is None or uref is None or row["setting"] in (ref, "baseline"):
+        return ""
+    r = [c[metric][0] for c in refrow["per_lang"].values()]
+    u = [uref["per_lang"][k][metric][0] for k in upper["keys"]]
+    gap = sum(u) / len(u) - sum(r) / len(r)
+    return f"{(avg - sum(r) / len(r)) / gap:+.0%}" if gap > 0 else ""
+
+
+def write(result: dict[str, Any], out_dir: Path) -> None:
+    """``per_language.json`` and ``per_language.md`` in ``out_dir``."""
+    out_dir = Path(out_dir)
+    (out_dir / "per_language.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    (out_dir / "per_language.md").write_text(markdown(result), encoding="utf-8")

@@ -1,0 +1,61 @@
+"""Per-language tables with paired significance tests: Holm and the randomization test against hand
+computations, and the table of a fake finished grid."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codeswitch.recipes.per_language import holm, markdown, paired_randomization, per_language
+from codeswitch.recipes.runner import StepResult
+from evaluation.trec_io import write_per_query
+
+
+def test_holm_matches_a_hand_computation():
+    # sorted 0.01, 0.03, 0.04 -> 3 * 0.01, 2 * 0.03, max(0.06, 1 * 0.04)
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm([0.5, 0.9]) == [1.0, 1.0] and holm([]) == []
+
+
+def test_randomization_test_equals_the_exact_sign_flip_enumeration():
+    a = np.array([0.9, 0.7, 1.0, 0.4, 0.8, 0.6, 0.3, 0.5])
+    b = np.array([0.5, 0.7, 0.6, 0.5, 0.2, 0.6, 0.1, 0.4])
+    d = a - b
+    observed = abs(d.mean())
+    flips = [abs((d * np.array(s)).mean()) for s in itertools.product((1, -1), repeat=len(d))]
+    exact = sum(f >= observed - 1e-12 for f in flips) / len(flips)
+    assert paired_randomization(a, b, resamples=10_000) == pytest.approx(exact)  # 2^8 < resamples: exact
+    assert paired_randomization(a, a) == 1.0
+
+
+def _cell(root: Path, name: str, scores: dict[str, dict[str, float]]) -> StepResult:
+    folder = root / name.replace("/", "_")
+    per_lang = {k: {"ndcg@10": float(np.mean(list(v.values()))), "recall@100": 1.0} for k, v in scores.items()}
+    (folder / "runs" / "afriqa-dev").mkdir(parents=True)
+    (folder / "metrics.json").write_text(json.dumps({"datasets": {"afriqa/dev": {
+        "kind": "retrieval", "per_lang": per_lang}}}), encoding="utf-8")
+    for key, qs in scores.items():
+        write_per_query({q: {"ndcg@10": v, "recall@100": 1.0} for q, v in qs.items()},
+                        folder / "runs" / "afriqa-dev" / f"{key}.per-query.tsv")
+    return StepResult("eval", name, "ran", str(folder))
+
+
+def test_per_language_table_marks_only_what_survives_the_correction(tmp_path):
+    rng = np.random.default_rng(0)
+    base = {f"q{i}": float(x) for i, x in enumerate(rng.uniform(0.2, 0.6, 40))}
+    better = {q: v + 0.3 for q, v in base.items()}  # every query up: significant
+    noisy = {q: v + (0.01 if i % 2 else -0.01) for i, (q, v) in enumerate(base.items())}  # no change on average
+    steps = [_cell(tmp_path, "e5/off-the-shelf", {"ha-en": base, "zu-en": base}),
+             _cell(tmp_path, "e5/good/seed1", {"ha-en": better, "zu-en": noisy}),
+             _cell(tmp_path, "e5/good/seed2", {"ha-en": better, "zu-en": noisy})]
+    res = per_language(steps, ["afriqa/dev"], resamples=2_000)
+    good = res["datasets"]["afriqa/dev"]["rows"]["e5/good"]
+    assert good["n"] == 2 and good["per_lang"]["ha-en"]["ndcg@10"][0] == pytest.approx(np.mean(list(better.values())))
+    assert good["per_lang"]["ha-en"]["p_holm"]["ndcg@10"] < 0.05 < good["per_lang"]["zu-en"]["p_holm"]["ndcg@10"]
+    assert res["n_tests"]["ndcg@10"] == 2
+    table = markdown(res)
+    assert "| e5/good | 2 | " in table and " ▲ | " in table and table.count("▲") == 2  # the legend + ha-en
