@@ -92,6 +92,7 @@ def main() -> None:
     codeswitch lexicon       inspect bilingual lexicons; induce one from alignments
     codeswitch align         word-align parallel QA files (eflomal or SimAlign)
     codeswitch train         fine-tune a dual encoder with hybrid batching
+    codeswitch interpolate   blend a fine-tuned model with its base (WiSE-FT)
     codeswitch evaluate      score one model (or bm25) zero-shot on a collection
     codeswitch compare       score several models on one collection, one table
     codeswitch check-scores  compare a result with the expected published scores

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from codeswitch.options import FINITE_FLOAT
+from codeswitch.options import FINITE_FLOAT, PROBABILITY
 from training.config import DEVICES, POOLINGS, PRECISIONS
 from training.sampler import LANGUAGE_SAMPLING, MODES
 
@@ -87,6 +87,47 @@ def train(resume: bool, overwrite: bool, mono_languages: str, **options) -> None
     out = run_train(config, resume=resume, overwrite=overwrite)
     if os.environ.get("RANK", "0") == "0":
         click.echo(f"model written to {out} (train_config.json, data_stats.json, batch_mix.json, train_log.json)")
+
+
+@click.command("interpolate", context_settings={"show_default": True})
+@click.option("--tuned", required=True, type=click.Path(),
+              help="Fine-tuned sentence-transformers model dir (the --out of `codeswitch train`).")
+@click.option("--base", default=None,
+              help="Base model: Hugging Face id or local dir. Default: the `model` in TUNED/train_config.json.")
+@click.option("--lam", type=PROBABILITY, default=0.5,
+              help="Weight of the tuned model, in [0, 1]: 0 gives the base weights, 1 the tuned weights.")
+@click.option("--out", required=True, type=click.Path(),
+              help="Output sentence-transformers model directory (must not be or overlap --tuned / --base).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out.")
+def interpolate(tuned: str, base: str | None, lam: float, out: str, overwrite: bool) -> None:
+    """Blend a fine-tuned encoder with its base model in weight space (WiSE-FT) to undo forgetting.
+
+    \b
+    Every floating-point weight becomes
+        theta = (1 - lam) * theta_base + lam * theta_tuned
+    lam 0 is the base model, lam 1 the tuned model (exactly); values in between keep part of the
+    fine-tuning gain and part of what the base model knew (languages and domains absent from the
+    training data). Wortsman et al. 2022, "Robust fine-tuning of zero-shot models", arXiv 2109.01903.
+
+    \b
+    Base and tuned must have the same architecture (every tensor name and shape). OUT is the tuned
+    model (tokenizer, pooling, prompts, max_seq_length) with the blended weights, plus
+    interpolate_config.json (base, tuned, lam, sha256 of the tuned weights) and the tuned dir's
+    train_config.json / data_stats.json / batch_mix.json; written atomically.
+
+    \b
+    Example:
+      codeswitch interpolate --tuned models/e5-hybrid --lam 0.5 --out models/e5-hybrid-wise05
+      codeswitch interpolate --base intfloat/multilingual-e5-small --tuned models/e5-hybrid \\
+        --lam 0.3 --out models/e5-hybrid-wise03
+    """
+    from training.interpolate import interpolate as run_interpolate
+
+    record = run_interpolate(tuned, out, lam, base=base, overwrite=overwrite)
+    counts = record["tensors"]
+    click.echo(f"model written to {out}: (1 - {lam:g}) * base + {lam:g} * tuned over {counts['interpolated']} "
+               f"tensors ({counts['unchanged']} equal in both kept, {counts['non_float']} non-float from tuned); "
+               f"base {record['base']}; {record['seconds']:.1f} s (interpolate_config.json)")
 
 
 def _main() -> None:

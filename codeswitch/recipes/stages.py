@@ -1,7 +1,7 @@
 """The stage commands in one click group, for the root CLI and for the recipe runner.
 
 ``generate`` and ``lexicon`` (lexical switching), ``align`` and ``lexicon induce`` (parallel data),
-``train``, and ``evaluate`` / ``compare`` / ``check-scores`` are gathered here from the modules
+``train`` and ``interpolate``, and ``evaluate`` / ``compare`` / ``check-scores`` are gathered here from the modules
 that define them. The root command (:mod:`codeswitch.cli`) adds them to ``codeswitch``; the recipe
 runner invokes them through :func:`stage_group`, so it never imports the root CLI module (no import
 circle) and still runs exactly what a user typing ``codeswitch ...`` would. Imports happen inside
@@ -21,10 +21,11 @@ def add_stage_commands(group: click.Group) -> None:
     from codeswitch.lexical.lexicon_cli import lexicon_group
     from codeswitch.parallel.cli import align, induce
     from evaluation.cli import check_scores_cmd, compare_cmd, evaluate_cmd
-    from training.cli import train
+    from training.cli import interpolate, train
 
     lexicon_group.add_command(induce)
-    for command in (generate_cmd, lexicon_group, align, train, evaluate_cmd, compare_cmd, check_scores_cmd):
+    for command in (generate_cmd, lexicon_group, align, train, interpolate, evaluate_cmd, compare_cmd,
+                    check_scores_cmd):
         group.add_command(command)
 
 

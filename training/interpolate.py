@@ -1,0 +1,247 @@
+"""Weight-space interpolation of a fine-tuned encoder with its base model (WiSE-FT), against forgetting.
+
+:func:`interpolate` writes ``theta = (1 - lam) * theta_base + lam * theta_tuned`` for every
+floating-point tensor of the model (Wortsman et al. 2022, "Robust fine-tuning of zero-shot models",
+arXiv 2109.01903: interpolating the weights of a zero-shot model and its fine-tuned version keeps much
+of the fine-tuning gain while recovering the robustness, here the languages and domains, that
+fine-tuning forgot). ``lam = 0`` gives the base weights and ``lam = 1`` the tuned weights, exactly.
+
+* The tuned model is a sentence-transformers directory (what ``codeswitch train`` writes); the base is
+  a Hugging Face id or a local directory (plain Hugging Face or sentence-transformers). By default the
+  base is the ``model`` that the tuned dir's ``train_config.json`` says training started from.
+* Every floating-point tensor of the state dict (the transformer's, plus any other module with weights,
+  e.g. a Dense layer) is interpolated; names and shapes must match between base and tuned, otherwise
+  nothing is written. Non-float tensors (integer buffers such as ``position_ids``) are taken from the
+  tuned model and must be equal in both. A tensor equal in both (a layer frozen with
+  ``--freeze-layers``) is copied unchanged, bit for bit, whatever ``lam``.
+* The output is the tuned model (its modules, configuration, tokenizer, prompts, ``max_seq_length``
+  and pooling) with the interpolated weights, plus ``interpolate_config.json`` (base, tuned, lam,
+  sha256 of the weights files) and copies of the tuned dir's ``train_config.json``,
+  ``data_stats.json`` and ``batch_mix.json``; it is written atomically (:func:`codeswitch.atomic.atomic_path`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from codeswitch.atomic import atomic_path, check_output
+from codeswitch.errors import ConfigError
+
+#: Files of the tuned dir copied to the output so downstream tools still see what the model was trained on.
+CARRIED_FILES = ("train_config.json", "data_stats.json", "batch_mix.json")
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
+CITATION = "WiSE-FT: Wortsman et al. 2022, Robust fine-tuning of zero-shot models, arXiv 2109.01903"
+
+
+def check_lam(lam: float) -> float:
+    """``lam`` as a float in [0, 1]; :class:`ConfigError` naming ``--lam`` otherwise (nan included)."""
+    try:
+        value = float(lam)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise ConfigError(f"--lam must be a number in [0, 1] (0: base weights, 1: tuned weights), found {lam!r}; "
+                          "e.g. --lam 0.5")
+    return value
+
+
+def default_base(tuned: str | Path) -> str:
+    """The model the tuned dir was trained from (``train_config.json`` ``model``); :class:`ConfigError` if unknown."""
+    cfg = Path(tuned) / "train_config.json"
+    if not cfg.is_file():
+        raise ConfigError(f"{tuned} has no train_config.json naming its base model; pass --base PATH_OR_HUB_ID")
+    try:
+        base = json.loads(cfg.read_text(encoding="utf-8")).get("model")
+    except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
+        base = None
+    if not isinstance(base, str) or not base:
+        raise ConfigError(f"{cfg} does not name a base model (no 'model' field); pass --base PATH_OR_HUB_ID")
+    return base
+
+
+def _looks_local(name: str) -> bool:
+    """A path rather than a hub id (``org/name`` or ``name``): absolute, ``./``-relative, ``~`` or deeper."""
+    if os.path.isabs(name) or name.startswith((".", "~")) or name.count("/") > 1:
+        return True
+    return (os.sep != "/" and os.sep in name) or Path(name).exists()
+
+
+def _inside(path: Path, other: Path) -> bool:
+    return path == other or other in path.parents
+
+
+def check_tuned(tuned: str | Path) -> Path:
+    """``tuned`` as a Path; :class:`ConfigError` unless it is a sentence-transformers model directory."""
+    tuned_p = Path(tuned)
+    if not tuned_p.is_dir():
+        raise ConfigError(f"--tuned {tuned}: no such model directory; pass the --out dir of `codeswitch train`")
+    if not (tuned_p / "modules.json").is_file():
+        raise ConfigError(f"--tuned {tuned} is not a sentence-transformers model directory (no modules.json); pass "
+                          "a dir written by `codeswitch train` or SentenceTransformer.save()")
+    return tuned_p
+
+
+def check_paths(base: str, tuned: str | Path, out: str | Path, overwrite: bool) -> Path | None:
+    """Validate ``tuned``, ``base`` and ``out`` before any model is loaded; return the local base dir (or None).
+
+    Refuses an ``out`` that is, lies inside or contains ``tuned`` or a local ``base`` (replacing it would
+    destroy an input), and an existing ``out`` without ``overwrite``.
+    """
+    tuned_p = check_tuned(tuned)
+    base_dir = None
+    if _looks_local(base):
+        base_dir = Path(base).expanduser()
+        if not base_dir.is_dir():
+            raise ConfigError(f"--base {base}: no such model directory; pass a local model dir or a Hugging Face id")
+    out_r = Path(out).expanduser().resolve()
+    for option, given in (("--tuned", tuned_p), ("--base", base_dir)):
+        if given is None:
+            continue
+        src = given.resolve()
+        if _inside(out_r, src) or _inside(src, out_r):
+            raise ConfigError(f"--out {out} overlaps {option} {given} (the same folder, or one inside the other); "
+                              f"writing it would destroy {option}: choose another --out")
+    check_output(Path(out), overwrite)
+    return base_dir
+
+
+def weights_sha256(model_dir: str | Path) -> dict[str, str]:
+    """sha256 of every weights file (``*.safetensors``, ``*.bin``, ...) under ``model_dir``, by relative path."""
+    root = Path(model_dir)
+    digests = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in WEIGHT_SUFFIXES):
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        digests[path.relative_to(root).as_posix()] = h.hexdigest()
+    return digests
+
+
+def interpolate_state_dicts(base: dict, tuned: dict, lam: float) -> tuple[dict, dict[str, int]]:
+    """``(1 - lam) * base + lam * tuned`` for every float tensor; non-float tensors from ``tuned``.
+
+    Returns the new state dict (keys and order of ``tuned``) and counts (``interpolated``, ``unchanged``:
+    float tensors equal in both, copied as they are; ``non_float``; ``parameters``: elements interpolated).
+    Float tensors are computed in their own precision (float32 for float16 / bfloat16) and stored in the
+    tuned dtype.
+
+    Raises:
+        ConfigError: a tensor is in one model only, the shapes differ, or a non-float tensor differs.
+    """
+    import torch
+
+    lam = check_lam(lam)
+    for name in tuned:
+        if name not in base:
+            raise ConfigError(f"tensor {name} (shape {tuple(tuned[name].shape)}) is in the tuned model but not in the "
+                              "base: different architectures; pass the --base the model was trained from")
+        if tuple(base[name].shape) != tuple(tuned[name].shape):
+            raise ConfigError(f"tensor {name} has shape {tuple(base[name].shape)} in the base but "
+                              f"{tuple(tuned[name].shape)} in the tuned model (different architecture or vocab "
+                              "size); pass the --base the model was trained from")
+    extra = next((n for n in base if n not in tuned), None)
+    if extra is not None:
+        raise ConfigError(f"tensor {extra} (shape {tuple(base[extra].shape)}) is in the base model but not in the "
+                          "tuned one: different architectures; pass the --base the model was trained from")
+    out, counts = {}, {"interpolated": 0, "unchanged": 0, "non_float": 0, "parameters": 0}
+    for name, b in tuned.items():
+        a = base[name].to(device=b.device)
+        if not b.is_floating_point():
+            if not torch.equal(a.to(b.dtype), b):
+                raise ConfigError(f"non-float tensor {name} ({b.dtype}) differs between base and tuned model; it "
+                                  "cannot be interpolated: pass the --base the model was trained from")
+            out[name] = b.clone()
+            counts["non_float"] += 1
+            continue
+        if a.dtype == b.dtype and torch.equal(a, b):  # frozen during training: keep it bit for bit
+            out[name] = b.clone()
+            counts["unchanged"] += 1
+            continue
+        compute = torch.float32 if b.dtype in (torch.float16, torch.bfloat16) else b.dtype
+        mixed = a.to(compute).mul(1.0 - lam).add_(b.to(compute).mul(lam))
+        out[name] = mixed.to(b.dtype)
+        counts["interpolated"] += 1
+        counts["parameters"] += b.numel()
+    return out, counts
+
+
+@contextlib.contextmanager
+def _no_progress_bars():
+    """Hide transformers' per-call "Loading weights" / "Writing model shards" bars (the command prints one line)."""
+    from transformers.utils import logging as hf_logging
+
+    was = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was:
+            hf_logging.enable_progress_bar()
+
+
+def _load(name: str, role: str):
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        with _no_progress_bars():
+            return SentenceTransformer(name, device="cpu")
+    except Exception as exc:  # noqa: BLE001 - any loading failure becomes one line
+        first = (str(exc).splitlines() or [""])[0]
+        raise ConfigError(f"cannot load --{role} model {name!r} ({type(exc).__name__}: {first}); give a local model "
+                          "directory or a Hugging Face id (hub ids need network access)") from None
+
+
+def interpolate(tuned: str | Path, out: str | Path, lam: float, base: str | None = None,
+                overwrite: bool = False) -> dict[str, Any]:
+    """Write the WiSE-FT interpolation of ``tuned`` with ``base`` at ``lam`` to ``out``; return its record.
+
+    ``base=None`` takes the model named in ``tuned/train_config.json``. Everything is checked (``lam``,
+    paths, then every tensor's name and shape) before ``out`` is touched; the directory appears only
+    complete. The returned dict is what ``out/interpolate_config.json`` holds.
+    """
+    from codeswitch import __version__
+
+    lam = check_lam(lam)
+    check_tuned(tuned)
+    base_from = "--base"
+    if base is None:
+        base, base_from = default_base(tuned), f"{Path(tuned) / 'train_config.json'} (model)"
+    base_dir = check_paths(base, tuned, out, overwrite)
+    start = time.perf_counter()
+    tuned_model = _load(str(tuned), "tuned")
+    base_model = _load(str(base_dir) if base_dir is not None else base, "base")
+    state, counts = interpolate_state_dicts(base_model.state_dict(), tuned_model.state_dict(), lam)
+    del base_model
+    tuned_model.load_state_dict(state)
+    del state
+    record = {
+        "method": CITATION,
+        "formula": "theta = (1 - lam) * theta_base + lam * theta_tuned",
+        "lam": lam,
+        "base": str(base_dir.resolve()) if base_dir is not None else base,
+        "base_from": base_from,
+        "tuned": str(Path(tuned).resolve()),
+        "tuned_weights_sha256": weights_sha256(tuned),
+        "base_weights_sha256": weights_sha256(base_dir) if base_dir is not None else None,
+        "tensors": counts,
+        "codeswitch_version": __version__,
+    }
+    with atomic_path(Path(out)) as tmp:
+        with _no_progress_bars():
+            tuned_model.save(str(tmp))
+        for name in CARRIED_FILES:
+            if (Path(tuned) / name).is_file():
+                shutil.copy2(Path(tuned) / name, tmp / name)
+        record["seconds"] = round(time.perf_counter() - start, 2)
+        (tmp / "interpolate_config.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
+                                                     encoding="utf-8")
+    return record
