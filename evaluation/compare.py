@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,7 @@ from codeswitch.errors import ConfigError
 from codeswitch.languages import LOW_RESOURCE
 from evaluation.collections import lareqa
 from evaluation.collections.registry import FAMILIES
-from evaluation.evaluate import EvalConfig, evaluate
+from evaluation.evaluate import EvalConfig, build_model, evaluate
 from evaluation.reports.tables import (
     LOW_NOTE,
     bar_plot,
@@ -133,6 +133,64 @@ def comparison_markdown(tables: dict, baseline: str, labels: dict | None = None)
     return "\n".join(parts) + "\n", rows
 
 
+# EvalConfig fields that change no number (where files go, how much is held in memory)
+NOT_IN_NUMBERS = frozenset({"index_dir", "cache_dir", "shard_size", "batch_size"})
+
+
+def result_folders(names: list[str]) -> dict[str, str]:
+    """The folder under OUT of each model name: a label, never a path (no ``.``/``..``, no separator).
+
+    Two names that would share a folder are a ConfigError.
+    """
+    folders: dict[str, str] = {}
+    for name in names:
+        folder = slug(name).lstrip(".") or "model"
+        if folder in folders.values():
+            other = next(n for n, f in folders.items() if f == folder)
+            raise ConfigError(f"--model-name {name!r} and {other!r} would share the results folder OUT/{folder}; "
+                              "give names that differ in letters or digits")
+        folders[name] = folder
+    return folders
+
+
+def check_model(model: str) -> None:
+    """A local model path must exist and hold a model; hub ids (``org/name``) are checked when loaded."""
+    if model == "bm25":
+        return
+    path = Path(model).expanduser()
+    if path.exists():
+        if path.is_dir() and not any((path / f).is_file() for f in ("modules.json", "config.json")):
+            raise ConfigError(f"--model {model}: {path} holds no modules.json or config.json; give a "
+                              "sentence-transformers or Hugging Face model folder")
+        return
+    looks_local = model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model
+    if looks_local:
+        raise ConfigError(f"--model {model}: no such folder; give a model folder or a Hugging Face id (org/name)")
+
+
+def _reusable(sub: Path, config: EvalConfig) -> dict | None:
+    """The earlier results in ``sub`` if they answer the same question as ``config``, else None (with a note)."""
+    import sys
+
+    try:
+        metrics = json.loads((sub / "metrics.json").read_text(encoding="utf-8"))
+        earlier = json.loads((sub / "eval_config.json").read_text(encoding="utf-8"))
+        if not isinstance(metrics, dict) or not isinstance(earlier, dict) or "datasets" not in metrics:
+            raise ValueError("not a results folder")
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        print(f"note: --reuse: {sub} holds no readable results ({exc}); evaluating again", file=sys.stderr)
+        return None
+    now = json.loads(json.dumps(asdict(config)))  # tuples as lists, as in the file
+    differ = sorted(k for k in set(now) | set(earlier) if k not in NOT_IN_NUMBERS and now.get(k) != earlier.get(k))
+    if differ:
+        shown = ", ".join(f"{k} {earlier.get(k)!r} -> {now.get(k)!r}" for k in differ[:3])
+        print(f"note: --reuse: {sub} was evaluated with other settings ({shown}); evaluating again", file=sys.stderr)
+        return None
+    return metrics
+
+
 def compare(models: list[str], base: EvalConfig, out: Path, baseline: str | None = None,
             overwrite: bool = False, reuse: bool = False, names: list[str] | None = None) -> dict:
     """Evaluate every model (into ``out/<name>``) and write ``comparison.{md,csv,json}`` and PNGs.
@@ -155,14 +213,22 @@ def compare(models: list[str], base: EvalConfig, out: Path, baseline: str | None
     if baseline not in names:
         raise ConfigError(f"--baseline {baseline!r} is not one of the models: {', '.join(names)}")
     out = Path(out)
+    folders = result_folders(names)
+    for model in models:
+        check_model(model)
     check_output(out / "comparison.md", overwrite or reuse)
-    results = []
+    configs = {name: replace(base, model=model, model_name=name) for model, name in zip(models, names, strict=True)}
+    reused = {name: _reusable(out / folders[name], c) if reuse else None for name, c in configs.items()}
+    # every model is loaded before any is evaluated: one that cannot load leaves no results behind
+    built = {name: build_model(c) for name, c in configs.items() if reused[name] is None}
+    results, columns = [], {}
     for model, name in zip(models, names, strict=True):
-        sub = out / slug(name)
-        if reuse and (sub / "metrics.json").is_file():
-            results.append(json.loads((sub / "metrics.json").read_text(encoding="utf-8")))
-        else:
-            results.append(evaluate(replace(base, model=model, model_name=name), sub, overwrite=True))
+        config = configs[name]
+        results.append(reused[name] if reused[name] is not None else
+                       evaluate(config, out / folders[name], overwrite=True, model=built.pop(name)))
+        columns[name] = {"model": model, "folder": folders[name], "reused": reused[name] is not None,
+                         "settings": results[-1].get("settings", {}),
+                         "eval_config": {k: v for k, v in asdict(config).items() if k not in NOT_IN_NUMBERS}}
     tables = _tables(results)
     text, rows = comparison_markdown(tables, baseline, pair_labels(results))
     with atomic_path(out / "comparison.md") as tmp:
@@ -170,7 +236,7 @@ def compare(models: list[str], base: EvalConfig, out: Path, baseline: str | None
     with atomic_path(out / "comparison.csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([["group", "metric", "model", "column", "value", "delta_vs_baseline"], *rows])
     with atomic_path(out / "comparison.json") as tmp:
-        tmp.write_text(json.dumps({"baseline": baseline, "low_resource": list(LOW_RESOURCE),
+        tmp.write_text(json.dumps({"baseline": baseline, "low_resource": list(LOW_RESOURCE), "columns": columns,
                                    "tables": {f"{g} | {m}": v for (g, m), v in tables.items()}}, indent=1),
                        encoding="utf-8")
     for (group, metric), by_model in tables.items():

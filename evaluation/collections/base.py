@@ -167,6 +167,8 @@ def check_langs(langs: tuple[str, ...] | None, available: tuple[str, ...], datas
     out = []
     for lang in langs:
         code = lang.strip().lower()
+        if code in out:
+            raise ConfigError(f"language {lang!r} is given twice for {dataset_id}; name each language once")
         if code not in available:
             known = "" if code in LANGUAGES else " (not an ISO code this toolkit knows)"
             raise ConfigError(f"language {lang!r} is not in {dataset_id}{known}{close_matches(code, list(available))}; "

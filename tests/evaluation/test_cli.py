@@ -57,12 +57,18 @@ def test_dense_corpus_path_and_compare_and_check(tmp_path):
     assert sw["recall@100"] == 1.0 and sw["n_queries"] == 3
     assert all(len(v) == 3 for v in read_run(tmp_path / "kw" / "runs" / "miracl-sw-dev" / "sw.trec").values())
     # compare: bm25 vs the keyword model (reused from its results dir)
+    # (a result is reused only where its eval_config.json matches the comparison's settings: same base config)
+    from dataclasses import replace
+
+    from evaluation.compare import compare
+
     cmp_dir = tmp_path / "cmp"
     (cmp_dir / "keyword").mkdir(parents=True)
     (cmp_dir / "keyword" / "metrics.json").write_text((tmp_path / "kw" / "metrics.json").read_text())
-    r = _run(["compare", "--model", "bm25", "--model", "keyword", "--baseline", "bm25", "--reuse",
-              "--dataset", "miracl/sw/dev", "--data-dir", str(data), "--out", str(cmp_dir)])
-    assert r.exit_code == 0, r.output
+    kw_config = json.loads((tmp_path / "kw" / "eval_config.json").read_text()) | {"model_name": "keyword"}
+    (cmp_dir / "keyword" / "eval_config.json").write_text(json.dumps(kw_config))
+    compare(["bm25", "keyword"], replace(cfg, model="x"), cmp_dir, baseline="bm25", reuse=True)
+    assert json.loads((cmp_dir / "comparison.json").read_text())["columns"]["keyword"]["reused"] is True
     md = (cmp_dir / "comparison.md").read_text()
     assert "## miracl/dev -- ndcg@10" in md and "| model | sw* | avg | low-res avg |" in md
     assert "(+0.0000)" in md or "(-" in md
