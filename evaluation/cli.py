@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from codeswitch.languages import LOW_RESOURCE
-from codeswitch.options import PROBABILITY, FiniteFloat
+from codeswitch.options import POSITIVE_INT, PROBABILITY, FiniteFloat
 from evaluation.encoding.backends import BACKENDS, QUANTIZATIONS
 
 _DATASETS_HELP = ("dataset id, repeatable: miracl/<lang>/<dev|train>, miracl/<dev|train> (all languages or --langs), "
@@ -47,7 +47,8 @@ def _shared_options(f):
                      help="corpus JSONL(.gz) file or directory for a single-language MIRACL/Mr.TyDi dataset"),
         click.option("--out", type=click.Path(path_type=Path), required=True, help="results directory"),
         click.option("--overwrite", is_flag=True, help="replace an existing results directory"),
-        click.option("--depth", default=1000, show_default=True, help="hits retrieved per MIRACL/Mr.TyDi query"),
+        click.option("--depth", type=POSITIVE_INT, default=1000, show_default=True,
+                     help="hits retrieved per MIRACL/Mr.TyDi query"),
         click.option("--run-depth", default="100", show_default=True, callback=_run_depth,
                      help="LAReQA runs: hits written per question (recall@k reproduces for k <= depth), or 'full': "
                           "down to each question's last relevant candidate, so trec_eval also reproduces mAP and "
@@ -68,8 +69,9 @@ def _shared_options(f):
                      help="override the model's pooling (e.g. cls for mDPR)"),
         click.option("--normalize/--no-normalize", default=True, show_default=True,
                      help="L2-normalise embeddings (cosine); --no-normalize for dot-product models like mDPR"),
-        click.option("--max-length", type=int, default=None, help="max tokens per text (default: the model's)"),
-        click.option("--batch-size", default=64, show_default=True),
+        click.option("--max-length", type=POSITIVE_INT, default=None,
+                     help="max tokens per text (default: the model's)"),
+        click.option("--batch-size", type=POSITIVE_INT, default=64, show_default=True),
         click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda when available)"),
         click.option("--fp16/--no-fp16", default=None, help="half precision (default: on with CUDA)"),
         click.option("--backend", type=click.Choice(BACKENDS), default="torch", show_default=True,
@@ -82,7 +84,7 @@ def _shared_options(f):
                           "measured slower without it)"),
         click.option("--index", "index_kind", type=click.Choice(["flat", "hnsw", "ivf"]), default="flat",
                      show_default=True, help="FAISS index: exact flat inner product, or approximate HNSW/IVF"),
-        click.option("--shard-size", default=2_000_000, show_default=True,
+        click.option("--shard-size", type=POSITIVE_INT, default=2_000_000, show_default=True,
                      help="passages per encoded/indexed shard (memory: 4 x dim x shard-size bytes)"),
         click.option("--index-dir", type=click.Path(path_type=Path), default=None,
                      help="keep index shards on disk here and reuse them (one shard in memory at a time)"),
@@ -211,7 +213,8 @@ def compare_cmd(models: tuple[str, ...], names: tuple[str, ...], baseline: str |
 def check_scores_cmd(results_dir: Path, expected: Path | None) -> None:
     """Check a results dir (evaluate or compare --out) against expected/published scores.
 
-    Exits 1 if any reproducible figure is outside its tolerance; published references of models
+    Exits 1 if any reproducible figure is outside its tolerance or missing from the results (a
+    language dropped, a null value); published references of models
     that cannot be rerun are listed with status 'reference'.
 
     \b
@@ -225,8 +228,8 @@ def check_scores_cmd(results_dir: Path, expected: Path | None) -> None:
     if not rows:
         raise click.ClickException(f"no expected scores match the models/datasets in {results_dir}")
     click.echo(format_rows(rows))
-    failed = [r for r in rows if r.status == "FAIL"]
-    checked = [r for r in rows if r.status in ("ok", "FAIL")]
+    failed = [r for r in rows if r.failed]
+    checked = [r for r in rows if r.status in ("ok", "FAIL", "missing")]
     if not checked:
         raise click.ClickException(
             f"no expected scores for the models and settings in {results_dir} (only published references or "

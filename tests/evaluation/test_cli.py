@@ -113,7 +113,7 @@ def test_check_scores_lareqa_entries(tmp_path):
     (tmp_path / "metrics.json").write_text(json.dumps(res))
     exp = tmp_path / "e.yaml"
     exp.write_text("entries:\n  - {model: bm25, dataset: xquad-r, metric: multi map,"
-                   " values: {macro: 0.375, de: 0.25}}\n"
+                   " langs: [en, de], values: {macro: 0.375, de: 0.25}}\n"
                    "  - {model: x (paper), dataset: xquad-r, metric: multi rank_distance, reference: true,"
                    " values: {macro: 286.6}}\n")
     r = CliRunner().invoke(main, ["check-scores", str(tmp_path), "--expected", str(exp)])

@@ -82,7 +82,7 @@ def _results(path, model, settings, value=0.5):
 
 def test_check_scores_matches_on_settings(tmp_path):
     exp = tmp_path / "e.yaml"
-    exp.write_text("entries:\n  - {model: e5, dataset: xquad-r, metric: multi map, values: {macro: 0.5},"
+    exp.write_text("entries:\n  - {model: e5, dataset: xquad-r, metric: multi map, values: {macro: 0.5}, langs: [en],"
                    " settings: {passage_prefix: 'passage: ', max_length: 512, candidate: sentence}}\n"
                    "  - {model: lareqa (paper), dataset: xquad-r, metric: multi map, reference: true,"
                    " values: {macro: 0.66}, settings: {candidate: sentence+context, average: questions}}\n")
