@@ -37,8 +37,6 @@ from codeswitch.errors import ConfigError
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.:-]+)\}")
 _RUNNER_KEYS = {"out", "split", "held_out", "split_seed"}  # filled in by the runner
-_TOP_KEYS = {"name", "description", "paths", "split", "data", "models", "train", "settings", "seeds", "baselines",
-             "eval", "sizes", "eval_dir", "compare", "significance"}
 SETTING_KEYS = {"data", "needs", "label", "interpolate", "lam"}  # other setting keys are train options
 
 
@@ -125,8 +123,10 @@ def load_recipe(path: Path) -> Recipe:
 
     path = Path(path)
     where = str(path)
+    from codeswitch.recipes.schema import check, load_yaml
+
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = load_yaml(path)
     except FileNotFoundError:
         raise ConfigError(f"{path}: recipe file not found") from None
     except IsADirectoryError:
@@ -137,9 +137,7 @@ def load_recipe(path: Path) -> Recipe:
         raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: a recipe is a YAML mapping (name, data, models, settings, eval, ...)")
-    unknown = sorted(set(doc) - _TOP_KEYS)
-    if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_TOP_KEYS))}")
+    check(doc, path)
     paths = resolve_paths(_mapping(doc, "paths", where), where)
     sub = {k: substitute(_mapping(doc, k, where), paths, where) for k in
            ("split", "data", "models", "train", "settings", "eval")}

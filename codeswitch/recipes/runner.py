@@ -26,11 +26,13 @@ Output folder::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -414,15 +416,47 @@ class RecipeRunner:
 
     def run(self) -> list[StepResult]:
         """Run every step (or plan them with ``dry_run``, which writes nothing); return the step results."""
-        if not self.dry_run:
+        if self.dry_run:
+            self.run_split()
+            self.run_data(self.needed_data())
+            self.run_grid()
+            return self.steps
+        with out_lock(self.out):
             self._check_same_device()
-            self.out.mkdir(parents=True, exist_ok=True)
             (self.out / "recipe.json").write_text(
                 json.dumps(asdict(self.recipe), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        self.run_split()
-        self.run_data(self.needed_data())
-        self.run_grid()
+            self.run_split()
+            self.run_data(self.needed_data())
+            self.run_grid()
         return self.steps
+
+
+@contextlib.contextmanager
+def out_lock(out: Path) -> Iterator[None]:
+    """Hold ``OUT/.lock`` (an exclusive ``flock``) while a run writes into ``out``; a second run is refused.
+
+    The lock goes with the process (a killed run frees it); the file itself stays, empty between runs.
+    """
+    import fcntl
+
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".lock", "a+", encoding="utf-8") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            who = fh.read().strip() or "another process"
+            raise ConfigError(f"another recipe run is using {out} ({who}); wait for it to finish or give "
+                              "another --out") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}\n")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
 
 
 def _devices(recipe: dict[str, Any]) -> tuple[Any, Any]:

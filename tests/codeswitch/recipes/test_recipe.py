@@ -87,7 +87,18 @@ def test_load_recipe_resolves_paths_and_options(tmp_path, shared_data):
 
 
 @pytest.mark.parametrize(("over", "match"), [
-    ({"modelz": {}}, r"unknown key\(s\) modelz"),
+    ({"modelz": {}}, r"unknown top-level key 'modelz'; did you mean 'models'\?"),
+    ({"train": {"batchng": "mono"}}, r"train: unknown train key 'batchng'"),
+    ({"eval": {"dataset": "xquad-r", "depht": 10}}, r"eval: unknown eval key 'depht'; did you mean 'depth'\?"),
+    ({"settings": {"e": {"data": "en", "batchng": "mono"}}}, r"settings.e: unknown setting key 'batchng'; did you "
+                                                            r"mean 'batching'\?"),
+    ({"settings": {"e": ["data", "en"]}}, r"settings.e must be a mapping, found a list"),
+    ({"settings": {"e": {"data": ["en"]}}}, r"settings.e.data must name one data entry, found a list"),
+    ({"seeds": [True]}, r"'seeds' must be a non-empty list of integers"),
+    ({"seeds": [1, 1]}, r"'seeds' lists a seed twice"),
+    ({"baselines": "bm25"}, r"'baselines' must be a list of model names"),
+    ({"split": {"titles_from": "x", "held_out": -3}}, r"split.held_out must be a count of articles"),
+    ({"data": {"en": {"generate": "{data:nope}"}}}, r"data.en.generate must be a list of arguments"),
     ({"settings": {"s": {"data": "nope"}}}, r"settings.s.data is 'nope', not a 'data' entry"),
     ({"models": {"m": {}}}, r"models.m needs a 'path'"),
     ({"seeds": []}, r"'seeds' must be a non-empty list of integers"),
