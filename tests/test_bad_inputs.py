@@ -16,6 +16,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -36,6 +37,12 @@ TRAIN_TINY = ["train", "--model", "{tiny}", "--out", "{o}/m", "--max-steps", "1"
 EVAL = ["evaluate", "--model", "bm25", "--dataset", "miracl/sw/dev", "--data-dir", "{data}", "--out", "{o}/ev"]
 COMPARE = ["compare", "--model", "bm25", "--dataset", "miracl/sw/dev", "--data-dir", "{data}", "--out", "{o}/cmp"]
 RECIPE = ["recipe", "run"]
+TRAIN_REAL = [*TRAIN_TINY, "--data", "{d}/train.jsonl", "--batching", "mono"]  # trains (and exits 0) when allowed
+
+
+def BEIR(name: str, *extra: str) -> list[str]:  # noqa: N802 - reads like the other argv constants
+    return ["evaluate", "--model", "bm25", "--dataset", f"beir:{{d}}/beir-{name}", "--query-lang", "en",
+            "--passage-lang", "en", "--out", "{o}/ev", *extra]
 
 
 def _squad(qas=True, **paragraph) -> str:
@@ -53,6 +60,35 @@ RECORD = {"id": "a", "pair_id": "a", "query": "red house", "passage": "the red h
 
 def _jsonl(*rows) -> str:
     return "".join(json.dumps(r) + "\n" for r in rows)
+
+
+BEIR_CORPUS = _jsonl({"_id": "d1", "title": "", "text": "the red house"}, {"_id": "d2", "title": "", "text": "a dog"})
+BEIR_QUERIES = _jsonl({"_id": "q1", "text": "red house"}, {"_id": "q2", "text": "dog"})
+BEIR_QRELS = "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n"
+# issue 23: BEIR folders with nothing to evaluate, ids TREC cannot hold, null texts and wrong encodings
+BEIR_BAD = {
+    "good": {},
+    "header-only": {"qrels": "query-id\tcorpus-id\tscore\n"},
+    "all-zero": {"qrels": "query-id\tcorpus-id\tscore\nq1\td1\t0\nq2\td2\t0\n"},
+    "empty-corpus": {"corpus": ""},
+    "null-query": {"queries": _jsonl({"_id": "q1", "text": "red house"}, {"_id": "q2", "text": None})},
+    "null-passage": {"corpus": _jsonl({"_id": "d1", "text": "the red house"}, {"_id": "d2", "text": None})},
+    "space-qid": {"queries": _jsonl({"_id": "q 1", "text": "red house"}, {"_id": "q2", "text": "dog"}),
+                  "qrels": "query-id\tcorpus-id\tscore\nq 1\td1\t1\nq2\td2\t1\n"},
+    "space-docid": {"corpus": BEIR_CORPUS + _jsonl({"_id": "d 3", "text": "unjudged"})},
+    "latin1-corpus": {"corpus": '{"_id": "d1", "text": "caf\xe9"}\n'.encode("latin-1")},
+    "latin1-queries": {"queries": '{"_id": "q1", "text": "caf\xe9"}\n{"_id": "q2", "text": "dog"}\n'.encode("latin-1")},
+    "latin1-qrels": {"qrels": "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td\xe92\t1\n".encode("latin-1")},
+    "utf16-queries": {"queries": BEIR_QUERIES.encode("utf-16")},
+    "utf16-corpus": {"corpus": BEIR_CORPUS.encode("utf-16")},
+}
+
+
+def _beir(root: Path, corpus=BEIR_CORPUS, queries=BEIR_QUERIES, qrels=BEIR_QRELS) -> None:
+    (root / "qrels").mkdir(parents=True)
+    for path, body in ((root / "corpus.jsonl", corpus), (root / "queries.jsonl", queries),
+                       (root / "qrels" / "test.tsv", qrels)):
+        path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
 
 
 def _make_inputs(d: Path) -> None:
@@ -132,9 +168,19 @@ def _make_inputs(d: Path) -> None:
     for sym in ("forward", "reverse", "intersect", "grow-diag-final-and"):
         (d / "aligned" / f"{sym}.align").write_text("0-0\n", encoding="utf-8")
     (d / "results").mkdir()
+    for name, files in BEIR_BAD.items():
+        _beir(d / f"beir-{name}", **files)
+    # a model folder whose weights were cut off (issue 23): a real safetensors header, half its data
+    from safetensors.numpy import save_file
+
+    (d / "cut-model").mkdir()
+    (d / "cut-model" / "config.json").write_text('{"model_type": "bert"}', encoding="utf-8")
+    save_file({"w": np.ones((64, 64), dtype=np.float32)}, str(d / "cut-model" / "model.safetensors"))
+    raw = (d / "cut-model" / "model.safetensors").read_bytes()
+    (d / "cut-model" / "model.safetensors").write_bytes(raw[: len(raw) // 2])
 
 
-# (case id, argv, text the Error: line must contain)
+# (case id, argv, text the Error: line must contain -- or a tuple of texts it must all contain)
 CASES: list = [
     # ---------------------------------------------------------------- generate: inputs
     ("gen-missing-input", ["generate", "{d}/nope.jsonl", "--lexicon", "{d}/en-de.txt", "--out", "{o}/o.jsonl"],
@@ -403,6 +449,46 @@ CASES: list = [
      "recipe-bad.yaml"),
     ("recipe-no-out", [*RECIPE, "{d}/recipe-bad.yaml"], "--out"),
     ("recipe-dir", [*RECIPE, "{d}/empty-dir", "--out", "{o}/r"], "empty-dir"),
+    # ---------------------------------------------------------------- issue 23: data loss, train folders
+    ("train-checkpoint-dir-is-out", [*TRAIN_REAL, "--checkpoint-dir", "{o}/m"], ("--checkpoint-dir", "same folder")),
+    ("train-checkpoint-dir-in-out", [*TRAIN_REAL, "--checkpoint-dir", "{o}/m/ckpt"],
+     ("--checkpoint-dir", "inside --out")),
+    ("train-out-in-checkpoint-dir", [*TRAIN_REAL, "--checkpoint-dir", "{o}"], ("--out", "inside --checkpoint-dir")),
+    # ---------------------------------------------------------------- issue 23: one option type per kind of number
+    ("train-seed-negative", [*TRAIN, "--seed", "-1"], ("--seed", "[0, 4294967295]")),
+    ("train-seed-too-big", [*TRAIN, "--seed", "4294967296"], ("--seed", "[0, 4294967295]")),
+    ("train-max-steps-zero", [*TRAIN, "--max-steps", "0"], ("--max-steps", "-1")),
+    ("train-max-steps-minus-two", [*TRAIN, "--max-steps", "-2"], ("--max-steps", "-1")),
+    ("train-save-steps-zero", [*TRAIN, "--save-steps", "0"], ("--save-steps", ">= 1")),
+    ("eval-batch-size-zero", [*EVAL, "--batch-size", "0"], ("--batch-size", ">= 1")),
+    ("eval-max-length-negative", [*EVAL, "--max-length", "-1"], ("--max-length", ">= 1")),
+    ("eval-max-length-zero", [*EVAL, "--max-length", "0"], ("--max-length", ">= 1")),
+    ("eval-depth-zero", [*EVAL, "--depth", "0"], ("--depth", ">= 1")),
+    ("eval-depth-negative", [*EVAL, "--depth", "-5"], ("--depth", ">= 1")),
+    ("eval-shard-size-zero", [*EVAL, "--shard-size", "0"], ("--shard-size", ">= 1")),
+    ("eval-shard-size-negative", [*EVAL, "--shard-size", "-1"], ("--shard-size", ">= 1")),
+    ("compare-depth-zero", [*COMPARE, "--depth", "0"], ("--depth", ">= 1")),
+    ("compare-batch-size-zero", [*COMPARE, "--batch-size", "0"], ("--batch-size", ">= 1")),
+    # ---------------------------------------------------------------- issue 23: damaged model weights
+    ("train-model-truncated-weights", ["train", "--data", "{d}/train.jsonl", "--model", "{d}/cut-model", "--out",
+                                       "{o}/m", "--max-steps", "1", "--device", "cpu", "--batch-size", "2",
+                                       "--batching", "mono"], ("cut-model/model.safetensors", "truncated")),
+    ("eval-model-truncated-weights", ["evaluate", "--model", "{d}/cut-model", "--dataset", "beir:{d}/beir-good",
+                                      "--query-lang", "en", "--passage-lang", "en", "--device", "cpu",
+                                      "--out", "{o}/ev"], ("cut-model/model.safetensors", "truncated")),
+    # ---------------------------------------------------------------- issue 23: BEIR folders
+    ("beir-qrels-header-only", BEIR("header-only"), ("test.tsv", "no judgments")),
+    ("beir-qrels-all-zero", BEIR("all-zero"), ("test.tsv", "no judgment is relevant")),
+    ("beir-empty-corpus", BEIR("empty-corpus"), ("corpus.jsonl", "no passages")),
+    ("beir-null-query-text", BEIR("null-query"), ("queries.jsonl:2", '"text" is null')),
+    ("beir-null-passage-text", BEIR("null-passage"), ("corpus.jsonl:2", '"text" is null')),
+    ("beir-query-id-with-space", BEIR("space-qid"), ("test.tsv:2", "'q 1'", "whitespace")),
+    ("beir-doc-id-with-space", BEIR("space-docid"), ("corpus.jsonl:3", "'d 3'", "whitespace")),
+    ("beir-latin1-corpus", BEIR("latin1-corpus"), ("corpus.jsonl:1", "encoding")),
+    ("beir-latin1-queries", BEIR("latin1-queries"), ("queries.jsonl:1", "encoding")),
+    ("beir-latin1-qrels", BEIR("latin1-qrels"), ("test.tsv:3", "encoding")),
+    ("beir-utf16-queries", BEIR("utf16-queries"), ("queries.jsonl:1", "UTF-16", "encoding")),
+    ("beir-utf16-corpus", BEIR("utf16-corpus"), ("corpus.jsonl:1", "UTF-16", "encoding")),
 ]
 
 
@@ -450,7 +536,8 @@ def test_bad_input(argv, expect, inputs, shared_data, request, monkeypatch, tmp_
     assert "Traceback" not in output, output
     errors = [line for line in output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1, output
-    assert expect in errors[0], output
+    for text in (expect,) if isinstance(expect, str) else expect:  # one text, or several that must all appear
+        assert text in errors[0], output
     assert _files(inputs) == before, f"left behind: {_files(inputs) - before}\n{output}"
     assert _files(tmp_path) == set(), f"left behind: {_files(tmp_path)}\n{output}"
     assert _scratch() <= scratch, f"left in {tempfile.gettempdir()}: {_scratch() - scratch}"
@@ -460,11 +547,13 @@ def test_top_level_help_lists_every_command_with_a_description():
     r = CliRunner().invoke(main, ["--help"])
     listed = r.output.split("Commands:")[1].strip().splitlines()
     names = {line.split()[0]: line.split(maxsplit=1)[1:] for line in listed}
-    assert set(names) == {"align", "check-scores", "compare", "evaluate", "generate", "lexicon", "recipe", "train"}
+    assert set(names) == {"align", "check-scores", "compare", "evaluate", "generate", "interpolate", "lexicon",
+                          "recipe", "train"}
     assert all(desc for desc in names.values()), listed  # compare had none (issue 12)
 
 
-@pytest.mark.parametrize("command", ["compare", "check-scores", "generate", "align", "train", "evaluate"])
+@pytest.mark.parametrize("command", ["compare", "check-scores", "generate", "align", "train", "evaluate",
+                                     "interpolate"])
 def test_command_help_has_an_example(command):
     r = CliRunner().invoke(main, [command, "--help"])
     assert r.exit_code == 0 and "codeswitch " + command in r.output, r.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from codeswitch.options import FINITE_FLOAT, PROBABILITY
+from codeswitch.options import FINITE_FLOAT, MAX_STEPS, NON_NEGATIVE_INT, POSITIVE_INT, PROBABILITY, SEED
 from training.config import DEVICES, POOLINGS, PRECISIONS
 from training.sampler import LANGUAGE_SAMPLING, MODES
 
@@ -21,45 +21,48 @@ from training.sampler import LANGUAGE_SAMPLING, MODES
 @click.option("--language-sampling", type=click.Choice(LANGUAGE_SAMPLING), default="uniform",
               help="Language of a mono batch: uniform over languages, or by data size.")
 @click.option("--mono-languages", default="", help="Comma-separated languages for mono batches (default: all).")
-@click.option("--batch-size", type=int, default=32, help="Pairs per batch per device (in-batch negatives).")
+@click.option("--batch-size", type=POSITIVE_INT, default=32, help="Pairs per batch per device (in-batch negatives).")
 @click.option("--epochs", type=FINITE_FLOAT, default=1.0, help="Epochs (ignored with --max-steps).")
-@click.option("--max-steps", type=int, default=-1, help="Stop after this many optimizer steps (> 0).")
-@click.option("--seed", type=int, default=13, help="Seed for sampling, initialisation and dropout.")
+@click.option("--max-steps", type=MAX_STEPS, default=-1,
+              help="Stop after this many optimizer steps (> 0; -1: train for --epochs).")
+@click.option("--seed", type=SEED, default=13, help="Seed for sampling, initialisation and dropout.")
 @click.option("--lr", "learning_rate", type=FINITE_FLOAT, default=3e-5, help="Peak learning rate (AdamW).")
 @click.option("--warmup", "warmup_ratio", type=FINITE_FLOAT, default=0.1, help="Fraction of steps of linear warm-up.")
 @click.option("--weight-decay", type=FINITE_FLOAT, default=0.01)
-@click.option("--max-query-length", type=int, default=64, help="Query truncation, in tokens.")
-@click.option("--max-passage-length", type=int, default=256, help="Passage (and negative) truncation, in tokens.")
+@click.option("--max-query-length", type=POSITIVE_INT, default=64, help="Query truncation, in tokens.")
+@click.option("--max-passage-length", type=POSITIVE_INT, default=256,
+              help="Passage (and negative) truncation, in tokens.")
 @click.option("--query-prefix", default="", help='Prepended to queries (e5: "query: ").')
 @click.option("--passage-prefix", default="", help='Prepended to passages and negatives (e5: "passage: ").')
 @click.option("--pooling", type=click.Choice(POOLINGS), default="auto",
               help="auto keeps the model's pooling (mean for a plain HF encoder).")
 @click.option("--loss-scale", type=FINITE_FLOAT, default=20.0, help="Cosine-similarity scale (1/temperature).")
 @click.option("--symmetric/--no-symmetric", default=False, help="Add the passage->query InfoNCE term.")
-@click.option("--hard-negatives", type=int, default=0, help="Use the first N `negatives` of every record.")
+@click.option("--hard-negatives", type=NON_NEGATIVE_INT, default=0, help="Use the first N `negatives` of every record.")
 @click.option("--freeze-embeddings/--no-freeze-embeddings", default=False,
               help="Keep the word-embedding matrix fixed (no gradient, no optimizer state for it); "
                    "see docs/train.md, \"Frozen embeddings\", for its measured speed and quality effect.")
-@click.option("--freeze-layers", type=int, default=0,
+@click.option("--freeze-layers", type=NON_NEGATIVE_INT, default=0,
               help="Also keep the embedding block and the lowest N transformer layers fixed: backward stops "
                    "at layer N, so a step costs less (0: train every layer); see docs/train.md, \"Frozen "
                    "lower layers\", for speed and quality.")
 @click.option("--cached/--no-cached", default=False, help="GradCache: batches larger than memory allows.")
-@click.option("--mini-batch-size", type=int, default=32, help="Chunk size for --cached.")
+@click.option("--mini-batch-size", type=POSITIVE_INT, default=32, help="Chunk size for --cached.")
 @click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", help="fp16 needs CUDA.")
 @click.option("--device", type=click.Choice(DEVICES), default="auto")
-@click.option("--gradient-accumulation", type=int, default=1, help="Batches per optimizer step.")
+@click.option("--gradient-accumulation", type=POSITIVE_INT, default=1, help="Batches per optimizer step.")
 @click.option("--val-fraction", type=FINITE_FLOAT, default=0.0,
               help="Hold out this fraction of pair_ids for validation loss (0: none).")
-@click.option("--eval-steps", type=int, default=100, help="Validation loss every N steps.")
-@click.option("--early-stopping", type=int, default=0,
+@click.option("--eval-steps", type=POSITIVE_INT, default=100, help="Validation loss every N steps.")
+@click.option("--early-stopping", type=NON_NEGATIVE_INT, default=0,
               help="Stop after N evaluations without better validation loss (0: off); keeps the best model.")
-@click.option("--save-steps", type=int, default=500, help="Checkpoint every N steps.")
-@click.option("--save-total-limit", type=int, default=2, help="Checkpoints kept.")
-@click.option("--logging-steps", type=int, default=10)
+@click.option("--save-steps", type=POSITIVE_INT, default=500, help="Checkpoint every N steps.")
+@click.option("--save-total-limit", type=POSITIVE_INT, default=2, help="Checkpoints kept.")
+@click.option("--logging-steps", type=POSITIVE_INT, default=10)
 @click.option("--checkpoint-dir", type=click.Path(), default=None, help="Default: <out>.checkpoints")
 @click.option("--keep-checkpoints", is_flag=True, help="Keep checkpoints after success.")
-@click.option("--resume", is_flag=True, help="Continue the interrupted run from its last checkpoint.")
+@click.option("--resume", is_flag=True,
+              help="Continue the interrupted run from its last complete checkpoint (same options and data).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out and its checkpoints.")
 def train(resume: bool, overwrite: bool, mono_languages: str, **options) -> None:
     """Fine-tune a shared dual encoder with in-batch-negative InfoNCE and hybrid mono/cross batching.

@@ -1,7 +1,9 @@
 """TrainConfig: every option of a training run, validated up front and saved beside the model.
 
 The saved ``train_config.json`` is what ``--resume`` compares against: a resumed run must keep the
-fields in :data:`RESUME_KEYS` (the ones that change which batches or which model the run trains).
+fields in :data:`RESUME_KEYS` (the ones that change which batches, which numerics or which model the
+run trains) and the records (``data_sha256`` in the checkpoint folder's copy, see
+:mod:`training.resume`). ``--out`` and the checkpoint folder must not be equal or nested.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from codeswitch.errors import ConfigError
-from codeswitch.options import check_finite
+from codeswitch.errors import ConfigError, DataFormatError
+from codeswitch.options import MAX_STEPS, SEED, check_finite, check_int
 from training.sampler import LANGUAGE_SAMPLING, MODES
 
 POOLINGS = ("auto", "cls", "mean")
@@ -24,7 +26,7 @@ RESUME_KEYS = (
     "max_steps", "seed", "learning_rate", "warmup_ratio", "weight_decay", "max_query_length",
     "max_passage_length", "query_prefix", "passage_prefix", "pooling", "loss_scale", "symmetric",
     "hard_negatives", "cached", "mini_batch_size", "gradient_accumulation", "val_fraction", "save_steps",
-    "freeze_embeddings", "freeze_layers",
+    "freeze_embeddings", "freeze_layers", "precision",
 )
 
 
@@ -100,6 +102,8 @@ class TrainConfig:
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{_flag(name)} must be at least 1, found {getattr(self, name)}")
+        check_int(self.seed, SEED, "--seed")
+        check_int(self.max_steps, MAX_STEPS, "--max-steps")
         if self.max_steps <= 0 and self.epochs <= 0:
             raise ConfigError(f"--epochs must be > 0 (or give --max-steps), found {self.epochs}")
         if self.learning_rate <= 0 or self.loss_scale <= 0:
@@ -116,6 +120,26 @@ class TrainConfig:
             raise ConfigError("--early-stopping needs a validation slice; pass --val-fraction (e.g. 0.05)")
         if self.early_stopping and self.save_steps % self.eval_steps:
             raise ConfigError("--early-stopping needs --save-steps to be a multiple of --eval-steps")
+        self.check_folders()
+
+    def check_folders(self) -> None:
+        """``--out`` and the checkpoint folder must be apart: the clean-up after success deletes the checkpoints.
+
+        Equal folders, or one inside the other, would delete the model just written (or the
+        checkpoints would land inside the model); the default ``<out>.checkpoints`` is always apart.
+        """
+        out, ckpt = Path(self.out).expanduser().resolve(), self.checkpoints.expanduser().resolve()
+        if out == ckpt:
+            where = "are the same folder"
+        elif out.is_relative_to(ckpt):
+            where = "nest: --out is inside --checkpoint-dir"
+        elif ckpt.is_relative_to(out):
+            where = "nest: --checkpoint-dir is inside --out"
+        else:
+            return
+        raise ConfigError(f"--checkpoint-dir {self.checkpoints} and --out {self.out} {where}, so removing the "
+                          "checkpoints after training would delete the model; give a --checkpoint-dir outside --out "
+                          f"(default: {Path(self.out).name}.checkpoints beside it)")
 
     @property
     def checkpoints(self) -> Path:
@@ -130,16 +154,23 @@ class TrainConfig:
         d["mono_languages"] = list(self.mono_languages)
         return d
 
-    def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    def save(self, path: str | Path, **extra: Any) -> None:
+        """Write the options (plus ``extra`` keys, e.g. the checkpoint folder's ``data_sha256``) as JSON."""
+        body = self.to_dict() | extra
+        Path(path).write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: str | Path) -> TrainConfig:
-        d = json.loads(Path(path).read_text(encoding="utf-8"))
+        """Read a saved ``train_config.json``; a damaged one is a :class:`DataFormatError` naming it."""
         known = {f.name for f in fields(cls)}
-        d = {k: v for k, v in d.items() if k in known}
-        d["mono_languages"] = tuple(d.get("mono_languages") or ())
-        return cls(**d)
+        try:
+            d = json.loads(Path(path).read_text(encoding="utf-8"))
+            d = {k: v for k, v in d.items() if k in known}
+            d["mono_languages"] = tuple(d.get("mono_languages") or ())
+            return cls(**d)
+        except (UnicodeDecodeError, json.JSONDecodeError, AttributeError, TypeError):
+            raise DataFormatError("truncated or not a JSON object of training options; pass --overwrite instead "
+                                  "of --resume to start again", path) from None
 
     def resume_mismatch(self, saved: TrainConfig) -> list[str]:
         """The :data:`RESUME_KEYS` whose values differ from ``saved`` (``name: saved -> now``)."""

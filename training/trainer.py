@@ -26,8 +26,10 @@ from typing import Any
 
 from codeswitch.atomic import atomic_path
 from codeswitch.errors import ConfigError
+from codeswitch.options import check_model_dir
 from training.config import TrainConfig
 from training.data import TrainData, load_train_data, split_by_pair
+from training.resume import check_same_data, data_digest, resume_checkpoint
 from training.sampler import HybridBatchSampler
 
 
@@ -40,15 +42,23 @@ class Prepared:
     val: TrainData | None
     sampler: HybridBatchSampler
     val_sampler: HybridBatchSampler | None
+    data_sha256: str = ""
+    resume_from: Path | None = None  # the complete checkpoint ``--resume`` continues from
 
 
 def prepare(config: TrainConfig, resume: bool = False, overwrite: bool = False) -> Prepared:
     """Validate options, output directory and data; build the samplers. Cheap: no model is loaded."""
     config.validate()
     device_flags(config)
+    check_model_dir(config.model)
     if _rank() == 0:  # under torchrun only rank 0 owns the output; other ranks would race its writes
         _check_output(config, resume, overwrite)
+    # every rank reads the same files and picks the same checkpoint; only rank 0 says why it skipped one
+    resume_from = resume_checkpoint(config.checkpoints, quiet=_rank() != 0) if resume else None
     data = load_train_data(config.data, config.hard_negatives)
+    digest = data_digest(data)
+    if resume:
+        check_same_data(config.checkpoints / "train_config.json", digest, config.data)
     train_data, val_data = split_by_pair(data, config.val_fraction, config.seed)
     sampler = HybridBatchSampler(
         train_data.pair_ids, train_data.query_langs, train_data.passage_langs, config.batch_size,
@@ -64,7 +74,7 @@ def prepare(config: TrainConfig, resume: bool = False, overwrite: bool = False) 
             )
         except ConfigError as exc:
             raise ConfigError(f"validation slice: {exc}; or raise --val-fraction") from None
-    return Prepared(config, train_data, val_data, sampler, val_sampler)
+    return Prepared(config, train_data, val_data, sampler, val_sampler, digest, resume_from)
 
 
 def _rank() -> int:
@@ -77,7 +87,7 @@ def _check_output(config: TrainConfig, resume: bool, overwrite: bool) -> None:
         raise ConfigError("--resume and --overwrite exclude each other; pick one")
     if resume:
         saved = ckpt / "train_config.json"
-        if not saved.is_file() or not any(ckpt.glob("checkpoint-*")):
+        if not saved.is_file() or not any(p.is_dir() for p in ckpt.glob("checkpoint-*")):
             raise ConfigError(f"--resume: no checkpoint in {ckpt}; run without --resume to start training")
         diff = config.resume_mismatch(TrainConfig.load(saved))
         if diff:
@@ -306,8 +316,8 @@ def train(config: TrainConfig, resume: bool = False, overwrite: bool = False, ca
     trainer = _make_trainer(prep, model, callbacks)
     if trainer.is_world_process_zero():
         ckpt.mkdir(parents=True, exist_ok=True)
-        config.save(ckpt / "train_config.json")
-    trainer.train(resume_from_checkpoint=True if resume else None)
+        config.save(ckpt / "train_config.json", data_sha256=prep.data_sha256)
+    trainer.train(resume_from_checkpoint=str(prep.resume_from) if prep.resume_from is not None else None)
     if not trainer.is_world_process_zero():
         return Path(config.out)
     state = trainer.state

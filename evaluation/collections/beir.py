@@ -4,7 +4,7 @@ Layout (what BEIR, MTEB and most new low-resource benchmarks ship)::
 
     PATH/corpus.jsonl         {"_id", "title", "text"[, "lang"]} per line
     PATH/queries.jsonl        {"_id", "text"[, "lang"]} per line
-    PATH/qrels/<split>.tsv    header line, then query-id <TAB> corpus-id <TAB> score
+    PATH/qrels/<split>.tsv    [header line,] query-id <TAB> corpus-id <TAB> score
 
 The split is the one after ``@``, else ``test`` when ``qrels/test.tsv`` exists, else the only TSV in
 ``qrels/``. As in BEIR's own loader, only queries with judgments in that split are evaluated; labels
@@ -12,6 +12,10 @@ The split is the one after ``@``, else ``test`` when ``qrels/test.tsv`` exists, 
 ``--passage-lang``, else from a ``lang`` field (one language per side), else it is an error: every table
 names a collection's query and passage language, so a cross-lingual folder (sw queries on English
 passages, as in AfriQA or CIRAL) reports ``sw-en``.
+
+Every file is read as UTF-8 (a byte-order mark is skipped; another encoding is a one-line error naming
+file and line); ids must be TREC fields (no whitespace), every ``text`` a string; qrels with no
+judgment or none relevant, and an empty corpus, are errors (nothing to evaluate).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pathlib import Path
 from codeswitch.errors import ConfigError, DataFormatError
 from codeswitch.languages import check_lang
 from evaluation.collections.base import CollectionTask, Request, Resolved
+from evaluation.trec_io import has_space, text_lines
 
 IDS = ()  # a prefix family: beir:PATH
 FORMS = "beir:PATH"
@@ -42,20 +47,27 @@ def parse_beir_id(dataset_id: str) -> tuple[Path, str | None]:
 
 
 def _jsonl(path: Path, fields: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
+    """The objects of a BEIR ``corpus.jsonl`` / ``queries.jsonl``, each checked: an ``_id`` that can be a TREC
+    field (a string or integer without whitespace) and a ``text`` string."""
     if not path.is_file():
         raise ConfigError(f"BEIR folder {path.parent}: {path.name} not found; expected corpus.jsonl, queries.jsonl "
                           "and qrels/<split>.tsv")
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                if not isinstance(obj, dict) or any(f not in obj for f in fields):
-                    raise TypeError
-            except (json.JSONDecodeError, TypeError):
-                raise DataFormatError(f"expected a JSON object with {', '.join(fields)}", path, lineno) from None
-            yield lineno, obj
+    for lineno, line in text_lines(path):
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict) or any(f not in obj for f in fields):
+                raise TypeError
+        except (json.JSONDecodeError, TypeError):
+            raise DataFormatError(f"expected a JSON object with {', '.join(fields)}", path, lineno) from None
+        ident = obj["_id"]
+        if isinstance(ident, bool) or not isinstance(ident, str | int) or has_space(str(ident)):
+            raise DataFormatError(f'"_id" {ident!r} is not an id: give a string (or integer) without whitespace, '
+                                  "since TREC runs and qrels split their lines on spaces", path, lineno)
+        if not isinstance(obj["text"], str):
+            found = "null" if obj["text"] is None else type(obj["text"]).__name__
+            raise DataFormatError(f'"text" is {found}, expected a string; give every line its text or drop the line',
+                                  path, lineno)
+        yield lineno, obj
 
 
 def _qrels_file(root: Path, split: str | None) -> Path:
@@ -75,20 +87,44 @@ def _qrels_file(root: Path, split: str | None) -> Path:
     return files[0]
 
 
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
 def read_beir_qrels(path: Path) -> dict[str, dict[str, int]]:
-    """A BEIR qrels TSV (header, then ``query-id corpus-id score``)."""
+    """A BEIR qrels TSV: ``query-id<TAB>corpus-id<TAB>score`` lines, after an optional header line.
+
+    The header is recognised by content, not position: the first line is a header when its third
+    field is not an integer (``query-id corpus-id score``), so a file without one keeps its first
+    judgment. A file with no judgment, or none relevant (label >= 1), has nothing to evaluate: an error.
+    """
     qrels: dict[str, dict[str, int]] = {}
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            parts = line.rstrip("\n").split("\t")
-            if lineno == 1 or not line.strip():
-                continue
-            try:
-                qid, docid, score = parts
-                qrels.setdefault(qid, {})[docid] = int(score)
-            except ValueError:
-                raise DataFormatError(f"expected query-id<TAB>corpus-id<TAB>integer score, found {line.strip()!r}",
-                                      path, lineno) from None
+    first = True
+    for lineno, line in text_lines(path):
+        parts = line.split("\t")
+        if first:
+            first = False
+            if len(parts) < 3 or not _is_int(parts[2]):
+                continue  # the header line
+        if len(parts) != 3 or not _is_int(parts[2]):
+            raise DataFormatError(f"expected query-id<TAB>corpus-id<TAB>integer score, found {line.strip()!r}",
+                                  path, lineno)
+        qid, docid, score = parts
+        for what, ident in (("query", qid), ("corpus", docid)):
+            if has_space(ident):
+                raise DataFormatError(f"{what} id {ident!r} is empty or holds whitespace; TREC runs and qrels split "
+                                      "their lines on spaces: remove it from the ids", path, lineno)
+        qrels.setdefault(qid, {})[docid] = int(score)
+    if not qrels:
+        raise DataFormatError("holds no judgments (only a header line?), so there is nothing to evaluate; add "
+                              "query-id<TAB>corpus-id<TAB>score lines or pick another split", path)
+    if not any(grade >= 1 for judged in qrels.values() for grade in judged.values()):
+        raise DataFormatError("no judgment is relevant (every score < 1), so every metric would be 0; check the "
+                              "score column or pick another split", path)
     return qrels
 
 
@@ -124,8 +160,9 @@ def load_beir(dataset_id: str, query_lang: str | None = None, passage_lang: str 
     plangs: set[str] = set()
     if passage_lang is None:
         plangs = {str(o["lang"]).lower() for _, o in _jsonl(corpus_path, ("_id", "text")) if o.get("lang")}
-    elif not corpus_path.is_file():
-        next(_jsonl(corpus_path, ("_id", "text")), None)  # the missing-file error
+    if next(_jsonl(corpus_path, ("_id", "text")), None) is None:  # also the missing-file error
+        raise DataFormatError("holds no passages, so there is nothing to retrieve; give the folder its corpus",
+                              corpus_path)
     missing = sorted(set(qrels) - set(topics))
     if missing:
         raise DataFormatError(f"{len(missing)} judged queries are not in queries.jsonl (e.g. {missing[0]!r}); use "

@@ -8,13 +8,16 @@ placeholders on every model, which count as "not set"); ``"query: "`` / ``"passa
 contains ``e5``); otherwise none. Pooling is the model's own unless ``pooling`` overrides it
 (``mean``, ``cls``, ``max``, ``lasttoken``); embeddings are L2-normalised unless ``normalize`` is
 off (so inner product = cosine). CUDA and fp16 are used when available. Embeddings of a text list
-are cached on disk under ``cache_dir`` keyed by the model fingerprint, the settings and the texts.
+are cached on disk under ``cache_dir`` keyed by the model fingerprint, the settings and the texts;
+a damaged cache file (truncated, or another row count than its texts) is re-encoded with a note
+(:func:`read_cached`), never used.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from codeswitch.errors import ConfigError, DataFormatError
+from codeswitch.options import check_model_dir
 
 POOLINGS = ("mean", "cls", "max", "lasttoken")
 CACHE_BLOCK = 50_000  # texts per embedding-cache file: the most an interrupted encoding loses
@@ -112,6 +116,7 @@ class DenseEncoder:
 
         device = config.device or ("cuda" if torch.cuda.is_available() else "cpu")
         check_backend(config.backend, config.quantize, config.bf16, device)
+        check_model_dir(config.model)
         try:
             if config.backend == "openvino":
                 self.model = openvino_model(config.model, device)
@@ -180,9 +185,8 @@ class DenseEncoder:
             for t in texts:
                 h.update(hashlib.sha256(t.encode()).digest())
             path = self.cache_dir / self.fingerprint[:16] / f"{h.hexdigest()[:32]}.npy"
-            if path.is_file():
-                emb = np.load(path)
-                check_dim(emb.shape[1] if emb.ndim == 2 else -1, self.dim, path, self.config.model)
+            emb = read_cached(path, len(texts), self.dim, self.config.model)
+            if emb is not None:
                 return emb
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -195,6 +199,37 @@ class DenseEncoder:
             np.save(tmp, emb)
             tmp.replace(path)
         return emb
+
+
+def read_cached(path: Path, rows: int, dim: int, model: str) -> np.ndarray | None:
+    """The cached embeddings at ``path`` if they are whole: float32, ``(rows, dim)``, finite; else None.
+
+    The one reader of the embedding cache. A missing file is a cache miss; a damaged one (truncated,
+    not ``.npy``, another row count than the texts it was keyed by, non-finite values) is a miss too,
+    with a note on stderr, and is re-encoded and written again -- never used. A float32 matrix of
+    another width is an error (:func:`check_dim`): it was built by another model.
+    """
+    if not path.is_file():
+        return None
+    emb, problem = None, ""
+    try:
+        emb = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        problem = f"unreadable, truncated or not .npy ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+    if emb is not None and not isinstance(emb, np.ndarray):  # an .npz archive
+        emb.close()
+        emb, problem = None, "an .npz archive, not an .npy array"
+    if emb is not None:
+        if emb.ndim == 2 and emb.dtype == np.float32:
+            check_dim(emb.shape[1], dim, path, model)  # another model's vectors: an error, not a re-encode
+        if emb.ndim != 2 or emb.dtype != np.float32 or emb.shape[0] != rows:
+            problem = f"holds a {emb.dtype} array of shape {emb.shape}, expected float32 ({rows}, {dim})"
+        elif not np.isfinite(emb).all():
+            problem = "holds non-finite values"
+        else:
+            return emb
+    print(f"note: embedding cache {path}: {problem}; re-encoding it", file=sys.stderr)
+    return None
 
 
 def check_dim(found: int, expected: int, where: str | Path, model: str) -> None:

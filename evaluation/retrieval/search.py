@@ -6,7 +6,13 @@ Index kinds and the memory each needs for N passages of dimension d (float32):
   50 GB for MIRACL en (32.9M × 384), 101 GB at d=768. With ``shard_size`` the corpus is split
   into flat shards searched one after the other and merged exactly; with ``index_dir`` the
   shards (vectors and docids) live on disk and only one is in memory at a time (4·d·shard_size
-  bytes). On disk, ``index.json`` is written last and marks the index complete.
+  bytes). On disk, ``index.json`` is written last and marks the index complete; it records the byte
+  size of every shard file, and docids are JSON strings one a line (any id round-trips, U+2028
+  and newlines included). :meth:`DenseIndex.load_complete` is the one reader: an index whose
+  ``index.json`` is not JSON or lacks a field, whose shard or docids file is missing, truncated or of
+  another size, or that an older version wrote, is reported on stderr and rebuilt, never half-used;
+  a shard that changes after that check is refused in one line when it is read (:func:`read_docids`,
+  :func:`read_shard`).
 * ``hnsw`` (approximate): about 4·d·N + 8·M·N bytes (M=32 links: +256 B per passage).
 * ``ivf`` (approximate, IVF-Flat, nlist = 4·sqrt(N) by default): 4·d·N + 8·N bytes; trains on
   up to 100k vectors of the first shard.
@@ -20,16 +26,67 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from codeswitch.errors import ConfigError
+from codeswitch.errors import ConfigError, DataFormatError
 from evaluation.encoding.dense import check_dim
 
 INDEX_KINDS = ("flat", "hnsw", "ivf")
+INDEX_FORMAT = 2  # 2: docids as JSON lines and file sizes in index.json (1: plain lines, split on any line break)
+_META_FIELDS = {"complete": bool, "key": str, "dim": int, "shards": int, "sizes": list, "config": dict,
+                "files": dict}
+
+
+def write_docids(path: Path, docids: list[str]) -> None:
+    """Docids as JSON strings, one a line (ASCII: every id round-trips, whatever characters it holds)."""
+    path.write_text("".join(json.dumps(str(d)) + "\n" for d in docids), encoding="ascii")
+
+
+def _rebuild_hint(path: Path) -> str:
+    return f"delete {path.parent} and rerun to rebuild the index"
+
+
+def read_docids(path: Path, expected: int) -> np.ndarray:
+    """The ``expected`` docids written by :func:`write_docids`; anything else is a :class:`DataFormatError`."""
+    try:
+        lines = path.read_bytes().decode("ascii").split("\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFormatError(f"unreadable docids ({exc}); {_rebuild_hint(path)}", path) from None
+    if lines and lines[-1] == "":
+        lines.pop()
+    ids = []
+    for lineno, line in enumerate(lines, 1):
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError:
+            value = None
+        if not isinstance(value, str):
+            raise DataFormatError(f"not a JSON string docid: {line[:40]!r}; {_rebuild_hint(path)}", path, lineno)
+        ids.append(value)
+    if len(ids) != expected:
+        raise DataFormatError(f"holds {len(ids)} docids but its shard holds {expected} vectors; "
+                              f"{_rebuild_hint(path)}", path)
+    return np.array(ids, dtype=object)
+
+
+def read_shard(path: Path, expected: int, dim: int):
+    """The FAISS index in ``path``, checked to hold ``expected`` vectors of dimension ``dim``."""
+    import faiss
+
+    try:
+        index = faiss.read_index(str(path))
+    except RuntimeError as exc:
+        first = (str(exc).strip().splitlines() or ["?"])[-1]
+        raise DataFormatError(f"not a readable FAISS index ({first}); {_rebuild_hint(path)}", path) from None
+    if index.ntotal != expected or index.d != dim:
+        raise DataFormatError(f"holds {index.ntotal} vectors of dimension {index.d}, expected {expected} of "
+                              f"dimension {dim}; {_rebuild_hint(path)}", path)
+    return index
 
 
 @dataclass(frozen=True)
@@ -81,7 +138,7 @@ class DenseIndex:
             self.index_dir.mkdir(parents=True, exist_ok=True)
             n = len(self._shards)
             faiss.write_index(index, str(self.index_dir / f"shard-{n:05d}.faiss"))
-            (self.index_dir / f"shard-{n:05d}.docids").write_text("\n".join(docids) + "\n", encoding="utf-8")
+            write_docids(self.index_dir / f"shard-{n:05d}.docids", docids)
             self._shards.append(self.index_dir / f"shard-{n:05d}.faiss")
             self._docids.append(self.index_dir / f"shard-{n:05d}.docids")
         else:
@@ -100,31 +157,37 @@ class DenseIndex:
         ``key`` names what the vectors were built from (see ``DenseModel.index_key``); an index
         without this file (a build interrupted after some shards) is never loaded.
         """
-        meta = {"complete": True, "key": key, "dim": self.dim, "model": self.model, "shards": len(self._shards),
-                "sizes": self._sizes, "config": asdict(self.config)}
+        files = {p.name: p.stat().st_size for shard in self._shards for p in (shard, shard.with_suffix(".docids"))}
+        meta = {"complete": True, "format": INDEX_FORMAT, "key": key, "dim": self.dim, "model": self.model,
+                "shards": len(self._shards), "sizes": self._sizes, "config": asdict(self.config), "files": files}
         tmp = self.index_dir / "index.json.tmp"
         tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
         tmp.replace(self.index_dir / "index.json")
 
     @classmethod
     def load_complete(cls, index_dir: Path, dim: int, key: str, model: str = "") -> DenseIndex | None:
-        """The index saved under ``index_dir`` if it is complete and was built for ``key``, else None.
+        """The index saved under ``index_dir`` if it is complete, whole and was built for ``key``, else None.
 
-        Its dimension must equal the encoder's ``dim`` (a mismatch is an error, not a rebuild).
+        A damaged index (see the module docstring) is None too, after a note on stderr saying what is
+        wrong, so the caller rebuilds it. Its dimension must equal the encoder's ``dim`` (a mismatch
+        is an error, not a rebuild).
         """
         meta_path = index_dir / "index.json"
         if not meta_path.is_file():
             return None
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        check_dim(int(meta["dim"]), dim, meta_path, model)
-        shards = [index_dir / f"shard-{n:05d}.faiss" for n in range(int(meta["shards"]))]
-        if not meta.get("complete") or meta.get("key") != key or not all(
-                p.is_file() and p.with_suffix(".docids").is_file() for p in shards):
+        meta, problem = _read_meta(meta_path)
+        if meta is not None:
+            check_dim(meta["dim"], dim, meta_path, model)
+            if not meta["complete"] or meta["key"] != key:
+                return None
+            problem = _shards_problem(index_dir, meta)
+        if problem:
+            print(f"note: {problem}; the index is rebuilt", file=sys.stderr)
             return None
         self = cls(dim, IndexConfig(**meta["config"]), index_dir, model)
-        self._shards = shards
-        self._docids = [p.with_suffix(".docids") for p in shards]
-        self._sizes = [int(n) for n in meta["sizes"]]
+        self._shards = [index_dir / f"shard-{n:05d}.faiss" for n in range(meta["shards"])]
+        self._docids = [p.with_suffix(".docids") for p in self._shards]
+        self._sizes = list(meta["sizes"])
         return self
 
     @property
@@ -135,15 +198,13 @@ class DenseIndex:
     # searching --------------------------------------------------------------------------------
     def search(self, queries: np.ndarray, k: int = 1000) -> list[list[tuple[str, float]]]:
         """Top ``k`` ``(docid, score)`` per query, ordered by score desc then docid desc."""
-        import faiss
-
         check_dim(queries.shape[1], self.dim, self.index_dir or "index", self.model)
         q = np.ascontiguousarray(queries, dtype=np.float32)
         pooled: list[list[tuple[str, float]]] = [[] for _ in range(len(q))]
-        for shard, ids in zip(self._shards, self._docids, strict=True):
-            index = faiss.read_index(str(shard)) if isinstance(shard, Path) else shard
+        for shard, ids, size in zip(self._shards, self._docids, self._sizes, strict=True):
+            index = read_shard(shard, size, self.dim) if isinstance(shard, Path) else shard
             if isinstance(ids, Path):
-                ids = np.array(ids.read_text(encoding="utf-8").splitlines(), dtype=object)
+                ids = read_docids(ids, size)
             for qi, (d_row, i_row) in enumerate(zip(*self._search_shard(index, q, k, len(ids)), strict=True)):
                 rows = pooled[qi] + [(ids[i], float(s)) for s, i in zip(d_row, i_row, strict=True) if i >= 0]
                 pooled[qi] = sorted(rows, key=lambda r: (r[1], r[0]), reverse=True)[:k]
@@ -168,3 +229,45 @@ class DenseIndex:
                     still.append(qi)
             todo = still
         return out_s, out_i
+
+
+def _read_meta(path: Path) -> tuple[dict | None, str]:
+    """``index.json`` checked field by field: ``(meta, "")`` or ``(None, what is wrong)``."""
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, f"{path} is not JSON ({exc})"
+    if not isinstance(meta, dict):
+        return None, f"{path} is not a JSON object"
+    if meta.get("format") != INDEX_FORMAT:
+        return None, f"{path}: the index was written by an older version (format {meta.get('format', 1)})"
+    for name, kind in _META_FIELDS.items():
+        value = meta.get(name)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            what = {bool: "true or false", str: "a string", int: "an integer", list: "a list", dict: "an object"}[kind]
+            return None, f"{path} lacks {name!r} (or it is not {what})"
+    sizes = meta["sizes"]
+    if len(sizes) != meta["shards"] or not all(isinstance(n, int) and n >= 0 for n in sizes):
+        return None, f"{path}: 'sizes' does not list one passage count per shard"
+    try:
+        config = IndexConfig(**meta["config"])
+    except TypeError:
+        return None, f"{path}: 'config' is not an index configuration"
+    if config.kind not in INDEX_KINDS:
+        return None, f"{path}: unknown index kind {config.kind!r}"
+    return meta, ""
+
+
+def _shards_problem(index_dir: Path, meta: dict) -> str:
+    """What is wrong with the shard files ``meta`` lists (missing, or not the size written), or ""."""
+    for n in range(meta["shards"]):
+        for path in (index_dir / f"shard-{n:05d}.faiss", index_dir / f"shard-{n:05d}.docids"):
+            want = meta["files"].get(path.name)
+            if not isinstance(want, int):
+                return f"{index_dir / 'index.json'} does not list {path.name}"
+            if not path.is_file():
+                return f"{path} is missing"
+            have = path.stat().st_size
+            if have != want:
+                return f"{path} is truncated or damaged ({have} bytes, {want} were written)"
+    return ""
