@@ -17,7 +17,7 @@ import threading
 
 import click
 
-from codeswitch import __version__
+from codeswitch import __version__, quiet
 from codeswitch.errors import CodeswitchError
 
 _MAIN_PID = os.getpid()
@@ -60,6 +60,7 @@ class _Group(click.Group):
             if previous is not None:
                 _MAIN_PID = os.getpid()
                 signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+        quiet.install()  # known-harmless library notices (codeswitch/quiet.py); real warnings still print
         try:
             return super().invoke(ctx)
         except CodeswitchError as exc:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from codeswitch.errors import ConfigError
 
-# code -> English name. Covers MIRACL, Mr.TyDi, XQuAD(-R), MLQA(-R), MUSE, Wiktionary BLI and WECHSEL.
+# code -> English name. Covers MIRACL, Mr.TyDi, XQuAD(-R), MLQA(-R), MUSE, Wiktionary BLI, WECHSEL and AfriQA
+# (bem, rw, tw: Bemba has no ISO 639-1 code, so its 639-3 one).
 LANGUAGES: dict[str, str] = {
     "af": "afrikaans", "am": "amharic", "ar": "arabic", "as": "assamese", "bn": "bengali",
     "de": "german", "el": "greek", "en": "english", "es": "spanish", "fa": "persian",
@@ -20,7 +21,7 @@ LANGUAGES: dict[str, str] = {
     "sn": "shona", "so": "somali", "sw": "swahili", "ta": "tamil", "te": "telugu",
     "th": "thai", "ti": "tigrinya", "tn": "tswana", "tr": "turkish", "ur": "urdu",
     "vi": "vietnamese", "wo": "wolof", "xh": "xhosa", "yo": "yoruba", "zh": "chinese",
-    "zu": "zulu",
+    "zu": "zulu", "bem": "bemba", "rw": "kinyarwanda", "tw": "twi",
 }
 
 # Scripts written without spaces between words: whitespace/punctuation splitting is wrong there.

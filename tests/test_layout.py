@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = {"codeswitch." + m for m in ("records", "example_io", "errors", "languages", "atomic", "tokenize", "options")}
+SHARED = {"codeswitch." + m for m in ("records", "example_io", "errors", "languages", "atomic", "tokenize", "options",
+                                     "quiet")}
 STAGES = ("codeswitch.lexical", "codeswitch.parallel", "codeswitch.recipes", "codeswitch.cli", "training", "evaluation")
 
 

@@ -221,7 +221,9 @@ def read_pairs(path: str | Path) -> tuple[list[tuple[str, str, float]], int]:
     """Parse a lexicon file into ``(first, second, count)`` triples; return them and the skipped-line count.
 
     A line is ``a<TAB>b[<TAB>count[<TAB>...]]`` (phrases allowed) or, without tabs, ``a b [count]``.
-    Lines with an empty side (Wiktionary has a few) are skipped and counted.
+    Lines with an empty side (Wiktionary has a few) are skipped and counted. A first line of bare
+    column letters (``B<TAB>A``: the header of WECHSEL's ``hausa.txt``) is a header, not an entry,
+    and is dropped.
 
     Raises:
         DataFormatError: naming file and line for anything else, or for a file without entries.
@@ -254,6 +256,9 @@ def read_pairs(path: str | Path) -> tuple[list[tuple[str, str, float]], int]:
             if not fields[0] or not fields[1]:
                 skipped += 1
                 continue
+            if lineno == 1 and "\t" in line and len(fields) == 2 and all(len(f) == 1 and "A" <= f <= "Z"
+                                                                          for f in fields):
+                continue  # a column-letter header (WECHSEL hausa.txt: "B<TAB>A")
             pairs.append((fields[0], fields[1], count))
     if not pairs:
         raise DataFormatError("lexicon has no entries; expected lines 'source target' or 'source<TAB>target'", p)

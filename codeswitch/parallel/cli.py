@@ -51,12 +51,18 @@ def align(source, target, out, src_lang, tgt_lang, symmetrize, backend, model_pa
     """Word-align parallel text with eflomal (forward + reverse, symmetrised), Pharaoh output.
 
     SOURCE and TARGET are [LANG=]PATH: two SQuAD-format files (XQuAD, LAReQA; questions and
-    paragraphs are aligned, matched by question id) or two plain text files with one sentence
-    per line. Tokens are `codeswitch.tokenize` tokens, punctuation included; link i-j joins the
-    i-th source and j-th target token (0-based).
+    paragraphs are aligned, matched by question id), two .tsv files with a header naming an
+    index_id (or id) and a text column (FLORES via SIB-200; rows paired by index_id, not by line
+    order), or two plain text files with one sentence per line. Tokens are `codeswitch.tokenize`
+    tokens, punctuation included; link i-j joins the i-th source and j-th target token (0-based).
 
     \b
     codeswitch align ../shared/data/xquad/xquad.en.json ../shared/data/xquad/xquad.de.json --out aligned-en-de
+    codeswitch align en=../shared/data/flores-sib200/eng_Latn.train.tsv \\
+        ha=../shared/data/flores-sib200/hau_Latn.train.tsv --out aligned-en-ha
+
+    eflomal has no seed: it seeds its sampler from /dev/urandom, so two runs can give slightly
+    different links (everything downstream of a saved alignment is deterministic).
 
     Writes OUT/pairs.jsonl, src.tok, tgt.tok, forward/reverse/intersect/grow-diag-final-and.align,
     align_config.json and align_stats.json. While eflomal runs, the priors and each finished chunk
@@ -64,7 +70,7 @@ def align(source, target, out, src_lang, tgt_lang, symmetrize, backend, model_pa
     only the chunks not yet done (a chunk whose input or settings changed is aligned again), and
     the folder is removed once OUT is complete.
     """
-    from codeswitch.parallel.bitext import read_line_pairs, units_from_items, write_alignment_dir
+    from codeswitch.parallel.bitext import read_line_pairs, read_tsv_pairs, units_from_items, write_alignment_dir
     from codeswitch.parallel.pairs import parse_lang_path, read_parallel
 
     check_output(out, overwrite)
@@ -89,9 +95,15 @@ def align(source, target, out, src_lang, tgt_lang, symmetrize, backend, model_pa
     sl, tl = _lang_of(s_lang, src_lang, s_path), _lang_of(t_lang, tgt_lang, t_path)
     if sl == tl:
         raise ConfigError(f"source and target are both {sl}; give two different languages")
-    if s_path.suffix == ".json" and t_path.suffix == ".json":
+    kinds = {s_path.suffix.lower(), t_path.suffix.lower()} & {".json", ".tsv"}
+    if kinds and s_path.suffix.lower() != t_path.suffix.lower():
+        raise ConfigError(f"SOURCE is {s_path.name} but TARGET is {t_path.name}; give two files of the same format "
+                          "(two .json SQuAD files, two .tsv files with index_id and text, or two plain text files)")
+    if kinds == {".json"}:
         items = read_parallel([f"{sl}={s_path}", f"{tl}={t_path}"])
         pairs = list(units_from_items(items, sl, tl))
+    elif kinds == {".tsv"}:
+        pairs = read_tsv_pairs(s_path, t_path, sl, tl)
     else:
         pairs = read_line_pairs(s_path, t_path, sl, tl)
     checkpoint = AlignCheckpoint(ckpt_dir, config) if backend == "eflomal" else None
@@ -110,6 +122,29 @@ def align(source, target, out, src_lang, tgt_lang, symmetrize, backend, model_pa
                f"({stats['pairs_per_second']} pairs/s{reused}) -> {out}")
 
 
+def _alignment_langs(dirs) -> tuple[str, str]:
+    """The (source, target) languages of alignment directories (first record of each pairs.jsonl)."""
+    from codeswitch.example_io import utf8_lines
+
+    langs: dict[tuple[str, str], Path] = {}
+    for d in dirs:
+        first = next((line for _, line in utf8_lines(d / "pairs.jsonl") if line.strip()), None) \
+            if (d / "pairs.jsonl").is_file() else None
+        if first is None:
+            raise DataFormatError("missing or empty pairs.jsonl; pass a directory written by `codeswitch align`", d)
+        try:
+            rec = json.loads(first)
+            langs.setdefault((rec["src_lang"], rec["tgt_lang"]), d)
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise DataFormatError("not a pair record; expected id, src_lang, tgt_lang, src, tgt",
+                                  d / "pairs.jsonl", 1) from None
+    if len(langs) > 1:
+        found = ", ".join(f"{a}-{b} ({d})" for (a, b), d in langs.items())
+        raise ConfigError(f"the alignment directories hold different language pairs: {found}; "
+                          "induce one pair at a time")
+    return next(iter(langs))
+
+
 @click.command("induce")
 @click.argument("aligned", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="MUSE lexicon to write.")
@@ -119,8 +154,9 @@ def align(source, target, out, src_lang, tgt_lang, symmetrize, backend, model_pa
 @click.option("--min-prob", type=PROBABILITY, default=0.05, show_default=True, help="Minimum p(tgt|src).")
 @click.option("--min-reverse-prob", type=PROBABILITY, default=0.0, show_default=True, help="Minimum p(src|tgt).")
 @click.option("--top-k", default=3, show_default=True, help="Translations kept per source word.")
-@click.option("--gold", type=click.Path(path_type=Path), default=None,
-              help="MUSE gold dictionary: report precision@1 on covered source words and coverage.")
+@click.option("--gold", metavar="[A-B=]PATH", default=None,
+              help="Gold dictionary (MUSE, or src<TAB>tgt; A-B= names its columns, else the file name or "
+                   "source->target): report precision@1 on covered source words and coverage.")
 @click.option("--overwrite", is_flag=True)
 def induce(aligned, out, scores, symmetrize, min_count, min_prob, min_reverse_prob, top_k, gold, overwrite) -> None:
     """Induce a bilingual lexicon (MUSE format) from alignment directories of `codeswitch align`.
@@ -128,16 +164,31 @@ def induce(aligned, out, scores, symmetrize, min_count, min_prob, min_reverse_pr
     \b
     codeswitch lexicon induce aligned-en-de --out en-de.induced.txt \\
         --gold ../shared/data/muse-splits/en-de.5000-6500.txt
+    codeswitch lexicon induce aligned-en-sw --out en-sw.induced.txt \\
+        --gold sw-en=../shared/data/wiktionary-bli/sw-en.test
+
+    All directories must hold the same two languages. Words are lower-cased and NFC-normalised.
     """
     from codeswitch.parallel.bitext import read_alignment_dir
-    from codeswitch.parallel.induce import InduceConfig, count_links, precision_at_1, read_muse_gold, write_lexicon
+    from codeswitch.parallel.induce import (
+        InduceConfig,
+        count_links,
+        gold_path,
+        gold_spec,
+        precision_at_1,
+        read_muse_gold,
+        write_lexicon,
+    )
     from codeswitch.parallel.induce import induce as run_induce
 
     check_output(out, overwrite)
     config = InduceConfig(min_count=min_count, min_prob=min_prob, min_reverse_prob=min_reverse_prob, top_k=top_k,
                           symmetrize=symmetrize)
     config.check()
-    gold_dict = read_muse_gold(gold) if gold is not None else None
+    if gold is not None:
+        read_muse_gold(gold_path(gold))  # a missing or malformed gold file is named first
+    sl, tl = _alignment_langs(aligned)
+    gold_dict = read_muse_gold(*gold_spec(gold, sl, tl)) if gold is not None else None
     counts = None
     for d in aligned:
         c = count_links(read_alignment_dir(d, symmetrize))

@@ -1,7 +1,8 @@
 """Bilingual lexicon induction from word-aligned parallel text.
 
 Every link between two *word* tokens (at least one letter or digit; punctuation links are
-ignored) counts one co-occurrence ``c(s, t)`` of the lower-cased source and target words.
+ignored) counts one co-occurrence ``c(s, t)`` of the lower-cased, NFC-normalised source and
+target words (FLORES Yoruba mixes composed and decomposed tone marks; dictionaries are NFC).
 Translation probabilities are relative link frequencies, ``p(t|s) = c(s,t) / sum_t' c(s,t')``
 and ``p(s|t) = c(s,t) / sum_s' c(s',t)``. An entry is kept when ``c >= min_count``,
 ``p(t|s) >= min_prob`` and ``p(s|t) >= min_reverse_prob``; at most ``top_k`` translations per
@@ -14,6 +15,8 @@ pairs, so memory grows with the number of distinct word pairs, not with the corp
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -58,6 +61,10 @@ def _word(text: str) -> bool:
     return any(c.isalnum() for c in text)
 
 
+def _key(word: str) -> str:
+    return unicodedata.normalize("NFC", word.lower())
+
+
 def count_links(pairs: Iterable[AlignedPair]) -> Counter[tuple[str, str]]:
     """Link counts of lower-cased word pairs over all aligned pairs."""
     counts: Counter[tuple[str, str]] = Counter()
@@ -65,7 +72,7 @@ def count_links(pairs: Iterable[AlignedPair]) -> Counter[tuple[str, str]]:
         for i, j in ap.links:
             s, t = ap.src_tokens[i].text, ap.tgt_tokens[j].text
             if _word(s) and _word(t):
-                counts[(s.lower(), t.lower())] += 1
+                counts[(_key(s), _key(t))] += 1
     return counts
 
 
@@ -109,8 +116,51 @@ def write_lexicon(entries: list[Entry], out: Path, config: InduceConfig, scores:
         tmp.write_text(json.dumps(asdict(config), indent=2) + "\n", encoding="utf-8")
 
 
-def read_muse_gold(path: Path) -> dict[str, set[str]]:
-    """A MUSE gold dictionary (``src tgt`` per line, whitespace separated) as src -> translations.
+_PAIR_IN_NAME = re.compile(r"(?<![a-z])([a-z]{2,3})[-_]([a-z]{2,3})(?![a-z])")
+_SPEC = re.compile(r"([A-Za-z]{2,3})-([A-Za-z]{2,3})=(.+)", re.S)
+
+
+def gold_path(spec: str) -> Path:
+    """The file of ``--gold [A-B=]PATH`` (read once early, so a bad gold file is named before any alignment)."""
+    m = _SPEC.fullmatch(spec)
+    return Path(m.group(3)) if m else Path(spec)
+
+
+def gold_spec(spec: str, src_lang: str, tgt_lang: str) -> tuple[Path, bool]:
+    """Parse ``--gold [A-B=]PATH`` for an induction ``src_lang`` -> ``tgt_lang``: the path and whether to invert.
+
+    ``A-B`` names the file's two columns in order (``sw-en=sw-en.train``: Swahili first). Without
+    it, a file name holding the two languages (``sw-en.train``, ``en-de.0-5000.txt``) decides;
+    otherwise the file is taken as source -> target (MUSE; WECHSEL's ``english<TAB>target``).
+
+    Raises:
+        ConfigError: when the named columns are not the induction's two languages.
+    """
+    m = _SPEC.fullmatch(spec)
+    if m:
+        cols, path = (m.group(1).lower(), m.group(2).lower()), Path(m.group(3))
+    else:
+        path = Path(spec)
+        found = [c for c in _PAIR_IN_NAME.findall(path.name.lower()) if set(c) == {src_lang, tgt_lang}]
+        cols = found[0] if found else (src_lang, tgt_lang)
+    if cols == (src_lang, tgt_lang):
+        return path, False
+    if cols == (tgt_lang, src_lang):
+        return path, True
+    raise ConfigError(
+        f"--gold {spec} holds {cols[0]}-{cols[1]} but the lexicon is {src_lang}-{tgt_lang}; pass a gold dictionary "
+        f"of these two languages ({src_lang}-{tgt_lang}=PATH or {tgt_lang}-{src_lang}=PATH)"
+    )
+
+
+def read_muse_gold(path: Path, invert: bool = False) -> dict[str, set[str]]:
+    """A gold dictionary as source -> translations (lower-cased, NFC), ``invert``: second column is the source.
+
+    A line is MUSE ``src tgt`` (exactly two whitespace-separated fields) or, where it holds a tab,
+    ``src<TAB>tgt[<TAB>...]`` (phrases allowed; WECHSEL and Wiktionary BLI files). Lines with an
+    empty side (Wiktionary has a few) and a first line of bare column letters (``B<TAB>A``, the
+    header of WECHSEL's ``hausa.txt``) are skipped. Phrase entries count as gold source words but
+    are never covered by induced single words.
 
     Raises:
         DataFormatError: naming the line that does not have two fields.
@@ -121,18 +171,29 @@ def read_muse_gold(path: Path) -> dict[str, set[str]]:
     if not Path(path).is_file():
         raise DataFormatError("gold dictionary not found; check the --gold path", path)
     for n, line in utf8_lines(path):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != 2:
-            raise DataFormatError(
-                f"expected 'src tgt' (2 whitespace-separated fields), found {len(parts)}; use a MUSE dictionary",
-                path, n,
-            )
-        gold[parts[0].lower()].add(parts[1].lower())
+        if "\t" in line:
+            parts = [f.strip() for f in line.split("\t")]
+            if not parts[0] or not parts[1] or (n == 1 and _column_letters(parts)):
+                continue
+            parts = [" ".join(parts[0].split()), " ".join(parts[1].split())]
+        else:
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 2:
+                raise DataFormatError(
+                    f"expected 'src tgt' (2 whitespace-separated fields), found {len(parts)}; use a MUSE dictionary "
+                    "or 'src<TAB>tgt' lines", path, n,
+                )
+        src, tgt = (parts[1], parts[0]) if invert else (parts[0], parts[1])
+        gold[_key(src)].add(_key(tgt))
     if not gold:
         raise DataFormatError("no 'src tgt' pairs in the gold dictionary; pass a MUSE dictionary", path)
     return dict(gold)
+
+
+def _column_letters(fields: list[str]) -> bool:
+    return len(fields) == 2 and all(len(f) == 1 and "A" <= f <= "Z" for f in fields)
 
 
 def precision_at_1(entries: list[Entry], gold: Mapping[str, set[str]]) -> dict[str, float | int]:

@@ -121,11 +121,32 @@ def test_generic_tokenizer_path_matches_fast_path(squad_texts, muse_de):
         assert fast.switch(text, "p", rng_for(1, str(i))) == chars.switch(text, "p", rng_for(1, str(i)))
 
 
-def test_thai_source_maximal_matching():
-    lex = Lexicon([("ภาษา", "language", 1.0), ("ไทย", "Thai", 1.0)], "th", "en", "th-en")
+def test_thai_source_maximal_matching(monkeypatch):
+    # without a Thai word segmenter (pythainlp absent) the fallback is one token per Thai character, and
+    # lexicon entries are matched longest-first over them (dictionary maximal matching)
+    import importlib.util
+
+    import codeswitch.tokenize as tok
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pythainlp" else real(name, *a))
+    tok.get_tokenizer.cache_clear()
+    try:
+        lex = Lexicon([("ภาษา", "language", 1.0), ("ไทย", "Thai", 1.0)], "th", "en", "th-en")
+        s = Switcher([lex], "th", SwitchConfig(ratio=1.0))
+        out, hits = s.switch("ภาษาไทย", "query", rng_for(1, "t"))
+    finally:
+        tok.get_tokenizer.cache_clear()
+    assert out == "languageThai" and [h[2] for h in hits] == ["ภาษา", "ไทย"]
+
+
+def test_thai_source_with_a_word_segmenter():
+    # with pythainlp (installed by the eval extra) auto segments words: ภาษาไทย is one dictionary word
+    pytest.importorskip("pythainlp")
+    lex = Lexicon([("ภาษาไทย", "Thai language", 1.0), ("ภาษา", "language", 1.0)], "th", "en", "th-en")
     s = Switcher([lex], "th", SwitchConfig(ratio=1.0))
     out, hits = s.switch("ภาษาไทย", "query", rng_for(1, "t"))
-    assert out == "languageThai" and [h[2] for h in hits] == ["ภาษา", "ไทย"]
+    assert out == "Thai language" and [h[2] for h in hits] == ["ภาษาไทย"]
 
 
 @pytest.mark.parametrize("ratio", [-0.1, 1.5])
