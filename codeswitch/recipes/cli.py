@@ -38,10 +38,12 @@ def recipe_group() -> None:
 def _options(f):
     for option in reversed([
         click.argument("recipe_file", type=click.Path(path_type=Path, exists=True, dir_okay=False)),
-        click.option("--out", type=click.Path(path_type=Path), required=True,
-                     help="Working folder: split, data, models, eval results (large; keep it out of git)."),
+        click.option("--out", type=click.Path(path_type=Path), default=None,
+                     help="Working folder: split, data, models, eval results (large; keep it out of git, e.g. "
+                          "runs/NAME). Required except with --dry-run."),
         click.option("--results", type=click.Path(path_type=Path), default=None,
-                     help="Where runs.csv, results.json, table.md and summary.png go (default: OUT/results)."),
+                     help="Where runs.csv, results.json, table.md, a PNG per dataset and (with a recipe "
+                          "'significance:' section) per_language.md go (default: OUT/results)."),
         click.option("--models", default=None, help="Only these recipe models (comma-separated)."),
         click.option("--settings", default=None, help="Only these settings (comma-separated)."),
         click.option("--seeds", default=None, help="Only these seeds (comma-separated integers)."),
@@ -61,6 +63,16 @@ def _execute(recipe_file: Path, out: Path, results: Path | None, models, setting
     from codeswitch.recipes.runner import RecipeRunner, RunFilter, RunSummary
 
     recipe = load_recipe(recipe_file)
+    if out is None:
+        if not dry_run:
+            raise click.UsageError("--out is required (the working folder); only --dry-run runs without one")
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:  # nothing is written; every step shows as planned
+            return _execute(recipe_file, Path(tmp) / "out", results, models, settings, seeds, dry_run,
+                            write_results_too, device, report_only)
+    if dry_run:
+        _show_paths(recipe)
     if device:
         recipe.train["device"] = device
         recipe.eval["device"] = device
@@ -98,6 +110,24 @@ def _execute(recipe_file: Path, out: Path, results: Path | None, models, setting
     click.echo(f"steps: {summary.line()}")
     if summary.counts.get("failed"):
         raise click.ClickException(f"{summary.counts['failed']} step(s) failed; see the [fail] lines above")
+
+
+def _looks_local(value: str) -> bool:
+    return value.startswith((".", "/", "~")) or value.count("/") != 1
+
+
+def _show_paths(recipe) -> None:
+    """Print every resolved path and model; a local path that does not exist is an error, before any step."""
+    for key, value in recipe.paths.items():
+        exists = Path(value).expanduser().exists()
+        state = "ok" if exists else ("not on disk: a hub id, or a folder a step creates" if not _looks_local(value)
+                                     else "MISSING")
+        click.echo(f"[path] {key} = {value} ({state})")
+        if state == "MISSING":
+            raise ConfigError(f"{recipe.path}: paths.{key} resolved to {value}, which does not exist; set the "
+                              "variable its candidates name (e.g. CODESWITCH_DATA, E5_PATH) or add a candidate")
+    for name, model in recipe.models.items():
+        click.echo(f"[model] {name} = {model['path']}")
 
 
 def _header(recipe, rows, datasets) -> str:

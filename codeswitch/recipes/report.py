@@ -67,9 +67,11 @@ def _split_name(name: str) -> tuple[str, str, str]:
 def collect_rows(steps: list, datasets: list[str]) -> list[dict[str, Any]]:
     """One row per (eval step, dataset); rows for cells not run (planned, failed, unavailable)."""
     train = {s.name: s for s in steps if s.kind == "train"}
+    evaluated = {s.name for s in steps if s.kind == "eval"}
     rows: list[dict[str, Any]] = []
     for s in steps:
-        if s.kind == "eval" or (s.kind in ("train", "interpolate") and s.status not in DONE):
+        if s.kind == "eval" or (s.kind in ("train", "interpolate") and s.status not in DONE
+                                and s.name not in evaluated):
             model, setting, seed = _split_name(s.name)
             t = train.get(s.name)
             base = {"model": model, "setting": setting, "seed": seed, "status": s.status,

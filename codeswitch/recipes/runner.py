@@ -360,8 +360,8 @@ class RecipeRunner:
                model["path"], "--lam", str(float(setting["lam"])), "--out", str(mdir), "--overwrite"]
         config = {"args": cmd[:-3] + cmd[-1:], "tuned": trained}
         res = self._step("interpolate", label, mdir, config, lambda: self.invoker(cmd))
-        if res.status in ("failed", "planned"):
-            return
+        if res.status == "failed":
+            return  # a planned blend (dry run) still lists its evaluation
         self._evaluate(label, str(mdir), self.out / self.recipe.eval_dir / mname / sname / f"seed{seed}", {}, res.hash)
 
     def _train_and_eval(self, seed: int, mname: str, model: dict, sname: str, setting: dict) -> None:
@@ -380,9 +380,7 @@ class RecipeRunner:
         res = self._step("train", label, mdir, config, lambda: self.invoker(cmd))
         if res.status == "failed":
             return
-        self.trained[(mname, sname, seed)] = res.hash  # planned too: a dry run lists the interpolations
-        if res.status == "planned":
-            return
+        self.trained[(mname, sname, seed)] = res.hash  # planned too: a dry run lists the blends and evaluations
         self._evaluate(label, str(mdir), self.out / self.recipe.eval_dir / mname / sname / f"seed{seed}", {}, res.hash)
 
     # ------------------------------------------------------------------ all

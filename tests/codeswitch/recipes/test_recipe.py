@@ -299,7 +299,8 @@ def test_device_override_enters_every_hash(tmp_path, shared_data):
     assert "[skip] data en" in gpu.output  # data does not depend on the device
     report = CliRunner().invoke(main, ["recipe", "report", str(recipe), "--out", str(out), "--device", "cuda",
                                        "--results", str(tmp_path / "r")])
-    assert report.exit_code == 0 and "6 planned" in report.output  # nothing of the CPU run passes for cuda
+    assert report.exit_code == 0 and "10 planned" in report.output  # nothing of the CPU run passes for cuda
+    # (2 baseline / off-the-shelf evals + 4 trainings and their 4 evals)
     assert not (tmp_path / "r").exists()
     # running on cuda into the CPU run's OUT would replace its cells (same paths): refused, one line
     real = CliRunner().invoke(main, ["recipe", "run", str(recipe), "--out", str(out), "--device", "cuda"])

@@ -36,3 +36,22 @@ def test_a_second_run_into_the_same_out_is_refused(tmp_path, shared_data):
             RecipeRunner(recipe, out, echo=lambda s: None, invoker=FakeInvoker()).run()
     steps = RecipeRunner(recipe, out, echo=lambda s: None, invoker=FakeInvoker()).run()  # free again
     assert steps and not (out / ".lock").read_text(encoding="utf-8").strip()
+
+
+def test_dry_run_needs_no_out_prints_paths_and_fails_at_once_on_a_missing_one(tmp_path, shared_data):
+    from click.testing import CliRunner
+
+    from codeswitch.cli import main
+
+    recipe = _recipe(tmp_path, shared_data)
+    r = CliRunner().invoke(main, ["recipe", "run", str(recipe), "--dry-run"])
+    assert r.exit_code == 0, r.output
+    assert f"[path] data = {shared_data} (ok)" in r.output and "[model] m = some/model" in r.output
+    assert "[plan] eval m/english/seed1" in r.output  # evaluations of cells not trained yet are listed too
+    assert not list(tmp_path.glob("out*"))
+    missing = _recipe(tmp_path, shared_data, paths={"data": str(tmp_path / "nowhere")})
+    r = CliRunner().invoke(main, ["recipe", "run", str(missing), "--dry-run"])
+    assert r.exit_code == 1 and "paths.data resolved to" in r.output and "does not exist" in r.output
+    assert "[plan]" not in r.output
+    r = CliRunner().invoke(main, ["recipe", "run", str(recipe)])
+    assert r.exit_code == 2 and "--out is required" in r.output
