@@ -150,27 +150,39 @@ class RecipeRunner:
             res = StepResult(kind, name, "planned", str(out), hash=h)
             self.echo(f"[plan] {kind} {name} -> {out}")
         else:
-            self.echo(f"[run]  {kind} {name} -> {out}")
-            out.parent.mkdir(parents=True, exist_ok=True)
-            sidecar(out).unlink(missing_ok=True)
-            start = time.perf_counter()
-            try:
-                action()
-            except KeyboardInterrupt:
-                raise
-            except BaseException as exc:  # noqa: BLE001 - one failed cell must not stop the grid
-                msg = " ".join(str(exc).split()) or type(exc).__name__
-                self.echo(f"[fail] {kind} {name}: {msg}")
-                res = StepResult(kind, name, "failed", str(out), time.perf_counter() - start, msg, h)
-                self.steps.append(res)
-                return res
-            seconds = time.perf_counter() - start
-            sidecar(out).write_text(json.dumps({"hash": h, "seconds": round(seconds, 2), "config": config,
-                                                "finished": time.strftime("%Y-%m-%dT%H:%M:%S")},
-                                               indent=1, default=str) + "\n", encoding="utf-8")
-            res = StepResult(kind, name, "ran", str(out), seconds, hash=h)
+            with step_lock(out) as mine:
+                if not mine:
+                    msg = "another recipe run on this --out is running this step; rerun once it is done"
+                    self.echo(f"[busy] {kind} {name}: {msg}")
+                    res = StepResult(kind, name, "failed", str(out), 0.0, msg, h)
+                    self.steps.append(res)
+                    return res
+                done = read_sidecar(out)  # another run may have finished it while this one waited to look
+                if done is not None and done.get("hash") == h:
+                    res = StepResult(kind, name, "skipped", str(out), float(done.get("seconds", 0.0)), hash=h)
+                else:
+                    res = self._run_step(kind, name, out, config, h, action)
         self.steps.append(res)
         return res
+
+    def _run_step(self, kind: str, name: str, out: Path, config: dict[str, Any], h: str,
+                  action: Callable[[], None]) -> StepResult:
+        self.echo(f"[run]  {kind} {name} -> {out}")
+        sidecar(out).unlink(missing_ok=True)
+        start = time.perf_counter()
+        try:
+            action()
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - one failed cell must not stop the grid
+            msg = " ".join(str(exc).split()) or type(exc).__name__
+            self.echo(f"[fail] {kind} {name}: {msg}")
+            return StepResult(kind, name, "failed", str(out), time.perf_counter() - start, msg, h)
+        seconds = time.perf_counter() - start
+        sidecar(out).write_text(json.dumps({"hash": h, "seconds": round(seconds, 2), "config": config,
+                                            "finished": time.strftime("%Y-%m-%dT%H:%M:%S")},
+                                           indent=1, default=str) + "\n", encoding="utf-8")
+        return StepResult(kind, name, "ran", str(out), seconds, hash=h)
 
     # ------------------------------------------------------------------ split
     def run_split(self) -> None:
@@ -414,47 +426,41 @@ class RecipeRunner:
 
     def run(self) -> list[StepResult]:
         """Run every step (or plan them with ``dry_run``, which writes nothing); return the step results."""
-        if self.dry_run:
-            self.run_split()
-            self.run_data(self.needed_data())
-            self.run_grid()
-            return self.steps
-        with out_lock(self.out):
+        if not self.dry_run:
             self._check_same_device()
+            self.out.mkdir(parents=True, exist_ok=True)
             (self.out / "recipe.json").write_text(
                 json.dumps(asdict(self.recipe), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-            self.run_split()
-            self.run_data(self.needed_data())
-            self.run_grid()
+        self.run_split()
+        self.run_data(self.needed_data())
+        self.run_grid()
         return self.steps
 
 
 @contextlib.contextmanager
-def out_lock(out: Path) -> Iterator[None]:
-    """Hold ``OUT/.lock`` (an exclusive ``flock``) while a run writes into ``out``; a second run is refused.
+def step_lock(out: Path) -> Iterator[bool]:
+    """Hold ``<output>.lock`` (an exclusive ``flock``) while a step writes ``out``; yields False if another
+    process holds it (that step is being run by another ``recipe run`` on the same ``--out``).
 
-    The lock goes with the process (a killed run frees it); the file itself stays, empty between runs.
+    Disjoint slices (``--seeds``, ``--settings``) can so run side by side on one ``--out``, and two runs never
+    build the same step at once. The lock goes with the process (a killed run frees it).
     """
     import fcntl
 
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / ".lock", "a+", encoding="utf-8") as fh:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    path = out.with_name(out.name + ".lock")
+    with open(path, "a+", encoding="utf-8") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            fh.seek(0)
-            who = fh.read().strip() or "another process"
-            raise ConfigError(f"another recipe run is using {out} ({who}); wait for it to finish or give "
-                              "another --out") from None
-        fh.seek(0)
-        fh.truncate()
+            yield False
+            return
         fh.write(f"pid {os.getpid()}\n")
         fh.flush()
         try:
-            yield
+            yield True
         finally:
-            fh.seek(0)
-            fh.truncate()
+            path.unlink(missing_ok=True)  # removed while still held: no lock file is left beside the output
 
 
 def _devices(recipe: dict[str, Any]) -> tuple[Any, Any]:

@@ -1,4 +1,4 @@
-"""Recipe YAML: a key given twice is an error naming the line; two runs into one OUT cannot interleave."""
+"""Recipe YAML: a key given twice is an error naming the line; two runs never build one step at once."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from codeswitch.errors import ConfigError
 from codeswitch.recipes.config import load_recipe
-from codeswitch.recipes.runner import RecipeRunner, out_lock
+from codeswitch.recipes.runner import RecipeRunner, step_lock
 from tests.codeswitch.recipes.test_recipe import FakeInvoker, _recipe
 
 TEXT = """name: t
@@ -28,14 +28,17 @@ def test_a_key_given_twice_is_an_error_naming_the_line(tmp_path):
         load_recipe(path)
 
 
-def test_a_second_run_into_the_same_out_is_refused(tmp_path, shared_data):
+def test_a_step_another_run_is_running_is_left_to_it(tmp_path, shared_data):
     out = tmp_path / "out"
     recipe = load_recipe(_recipe(tmp_path, shared_data))
-    with out_lock(out):
-        with pytest.raises(ConfigError, match=r"another recipe run is using .*out"):
-            RecipeRunner(recipe, out, echo=lambda s: None, invoker=FakeInvoker()).run()
+    with step_lock(out / "data" / "en.jsonl") as mine:  # another process building the data entry 'en'
+        assert mine
+        steps = RecipeRunner(recipe, out, echo=lambda s: None, invoker=FakeInvoker()).run()
+    busy = [s for s in steps if s.name == "en" and s.kind == "data"]
+    assert busy[0].status == "failed" and "another recipe run on this --out is running this step" in busy[0].message
+    assert not (out / "data" / "en.jsonl").exists()
     steps = RecipeRunner(recipe, out, echo=lambda s: None, invoker=FakeInvoker()).run()  # free again
-    assert steps and not (out / ".lock").read_text(encoding="utf-8").strip()
+    assert [s.status for s in steps if s.name == "en" and s.kind == "data"] == ["ran"]
 
 
 def test_dry_run_needs_no_out_prints_paths_and_fails_at_once_on_a_missing_one(tmp_path, shared_data):
