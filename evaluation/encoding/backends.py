@@ -52,6 +52,12 @@ from codeswitch.errors import ConfigError
 BACKENDS = ("torch", "onnx", "openvino")
 QUANTIZATIONS = ("none", "int8")
 
+#: What ``--backend onnx --quantize int8`` prints (measured: benchmarks/results/int8-cost/int8_cost.md).
+ONNX_INT8_WARNING = (
+    "warning: --backend onnx --quantize int8 loses retrieval quality: nDCG@10 -0.048 (ha->en -0.054, zu->en -0.043) "
+    "and MRR@10 -0.052 against fp32 with e5-small on AfriQA (benchmarks/results/int8-cost/int8_cost.md); "
+    "--backend torch --quantize int8: nDCG@10 -0.001 / +0.003 there")
+
 EncodeFn = Callable[[Sequence[str], str, int, bool, bool], np.ndarray]
 """(texts, prefix, batch_size, normalize, show_progress) -> float32 (n, dim) embeddings."""
 
@@ -257,6 +263,10 @@ def onnx_encoder(model, fingerprint: str, quantize: str, cache_dir: Path | None)
     else:  # no cache: export into a temporary folder removed when the process ends
         root = Path(tempfile.mkdtemp(prefix="codeswitch-onnx-"))
         atexit.register(shutil.rmtree, root, True)
+    if quantize == "int8":  # per-tensor activation scales: measured lossy on cross-lingual sets
+        from tqdm import tqdm
+
+        tqdm.write(ONNX_INT8_WARNING, file=sys.stderr)
     path = export_onnx(model, root / _export_key(model, fingerprint, quantize), quantize)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     names = _input_names(model)

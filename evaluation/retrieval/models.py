@@ -20,7 +20,7 @@ import numpy as np
 from evaluation.collections.base import Task
 from evaluation.collections.lareqa import LareqaPool, Question
 from evaluation.encoding.dense import DenseEncoder
-from evaluation.retrieval.bm25 import BM25Config, BM25Index, stream_search
+from evaluation.retrieval.bm25 import BM25Config, BM25Index, analyzer_settings, stream_search
 from evaluation.retrieval.corpus import PASSAGE_TEXTS, corpus_checksum, iter_corpus_shards
 from evaluation.retrieval.search import DenseIndex, IndexConfig
 from evaluation.scoring.lareqa import Scorer
@@ -35,7 +35,8 @@ class BM25Model:
     def __init__(self, config: BM25Config = BM25Config(), shard_size: int = 2_000_000,
                  passage_text: str = "title+text") -> None:
         self.config, self.shard_size, self.passage_text = config, shard_size, passage_text
-        self.settings = {"bm25_k1": config.k1, "bm25_b": config.b, "passage_text": passage_text}
+        self.settings = {"bm25_k1": config.k1, "bm25_b": config.b, "passage_text": passage_text,
+                         **analyzer_settings()}  # the analyser and the th / zh / ja segmenters it will use
 
     def lareqa_scorer(self, pool: LareqaPool) -> Scorer:
         cache: dict[str | None, BM25Index] = {}
