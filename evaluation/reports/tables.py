@@ -119,6 +119,9 @@ def _fmt(v: float | int) -> str:
 def markdown(results: dict) -> str:
     """Markdown tables for every dataset of one model's results."""
     parts = [f"# Results: {results['model']}\n"]
+    analyser = analyser_line(results.get("settings", {}))
+    if analyser:
+        parts.append(analyser + "\n")
     for ds, entry in results["datasets"].items():
         if entry["kind"] == "lareqa":
             rows = lareqa_by_query_lang(entry)
@@ -161,6 +164,16 @@ def markdown(results: dict) -> str:
                          "recall@100 = -c recall.100; mrr@k = -c -M k "
                          "recip_rank; averages over the queries in the qrels (-c). " + LOW_NOTE + "\n")
     return "\n".join(parts) + "\n"
+
+
+def analyser_line(settings: dict) -> str:
+    """How BM25 read the text (its analyser and word segmenters), for the notes of a BM25 result; "" otherwise."""
+    if "bm25_analyzer" not in settings:
+        return ""
+    segs = ", ".join(f"{k.rsplit('_', 1)[1]} {v}" for k, v in sorted(settings.items())
+                     if k.startswith("bm25_segmenter_"))
+    return (f"BM25 k1 {settings.get('bm25_k1')}, b {settings.get('bm25_b')}; analyser {settings['bm25_analyzer']}"
+            + (f"; word segmenters: {segs}" if segs else "") + ".")
 
 
 def headline(entry: dict) -> tuple[str, dict[str, float]]:

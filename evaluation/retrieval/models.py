@@ -105,7 +105,7 @@ class DenseModel:
             index = DenseIndex.load_complete(index_dir, self.encoder.dim, key, self.name)
         if index is None:
             if index_dir is not None and index_dir.exists():
-                print(f"note: {index_dir} holds an incomplete index (interrupted build); rebuilding it",
+                print(f"note: {index_dir} holds no complete, valid index; rebuilding it",
                       file=sys.stderr)
                 shutil.rmtree(index_dir)
             index = DenseIndex(self.encoder.dim, self.index_config, index_dir, self.name)
