@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from codeswitch.recipes.report import _mean_std
+
 METRICS = ("ndcg@10", "recall@100")
 ALPHA = 0.05
 
@@ -143,15 +145,6 @@ def per_language(steps: list, datasets: list[str], reference: str = "off-the-she
 def _mean_over_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
     common = set.intersection(*(set(d) for d in per_seed)) if per_seed and all(per_seed) else set()
     return {q: sum(d[q] for d in per_seed) / len(per_seed) for q in common}
-
-
-def _mean_std(values: list[float]) -> tuple[float, float]:
-    if not values:
-        return float("nan"), float("nan")
-    mean = sum(values) / len(values)
-    if len(values) < 2:
-        return mean, float("nan")
-    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
 def _mark(cell: dict, metric: str, ref_mean: float | None) -> str:

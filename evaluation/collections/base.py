@@ -154,6 +154,22 @@ class Resolved:
     pool: Any = None  # evaluation.collections.lareqa.LareqaPool for xquad-r / mlqa-r
 
 
+def no_lang_or_split(norm: str) -> tuple[str | None, str | None]:
+    """``parse`` of a family whose ids name one collection (no language or split to read off the id)."""
+    return None, None
+
+
+def one_collection(dataset_id: str, request: Request, loader: Callable[..., CollectionTask]) -> Resolved:
+    """``load`` of a one-collection family (``beir:``, ``irds:``): ``loader(id, query_lang, passage_lang)``.
+
+    ``--titles``, ``--corpus`` and ``--langs`` have nothing to act on there and are refused.
+    """
+    request.refuse_titles(dataset_id)
+    request.refuse_corpus(dataset_id)
+    request.refuse_langs(dataset_id)
+    return Resolved(dataset_id, tasks=(loader(dataset_id, request.query_lang, request.passage_lang),))
+
+
 def close_matches(name: str, choices: list[str]) -> str:
     """``"; did you mean a, b?"`` for the close matches of ``name`` among ``choices``, else ``""``."""
     near = difflib.get_close_matches(name, choices, n=5, cutoff=0.5)

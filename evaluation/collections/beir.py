@@ -26,7 +26,7 @@ from pathlib import Path
 
 from codeswitch.errors import ConfigError, DataFormatError
 from codeswitch.languages import check_lang
-from evaluation.collections.base import CollectionTask, Request, Resolved
+from evaluation.collections.base import CollectionTask, Request, Resolved, no_lang_or_split, one_collection
 from evaluation.trec_io import has_space, text_lines
 
 IDS = ()  # a prefix family: beir:PATH
@@ -177,14 +177,9 @@ def load_beir(dataset_id: str, query_lang: str | None = None, passage_lang: str 
     return CollectionTask(dataset_id, "beir", q, p, topics, qrels, docs, corpus_path, qrels_path.stem)
 
 
-def parse(norm: str) -> tuple[str | None, str | None]:
-    """A BEIR id names no language or split of a multi-language set."""
-    return None, None
+parse = no_lang_or_split
 
 
 def load(dataset_id: str, request: Request) -> Resolved:
     """The one task of a ``beir:PATH[@split]`` id."""
-    request.refuse_titles(dataset_id)
-    request.refuse_corpus(dataset_id)
-    request.refuse_langs(dataset_id)
-    return Resolved(dataset_id, tasks=(load_beir(dataset_id, request.query_lang, request.passage_lang),))
+    return one_collection(dataset_id, request, load_beir)

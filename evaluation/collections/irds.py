@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from codeswitch.errors import ConfigError
-from evaluation.collections.base import CollectionTask, Request, Resolved
+from evaluation.collections.base import CollectionTask, Request, Resolved, no_lang_or_split, one_collection
 from evaluation.collections.beir import side_lang
 
 IDS = ()  # a prefix family: irds:<id>
@@ -83,15 +83,9 @@ def load_irds(dataset_id: str, query_lang: str | None = None, passage_lang: str 
     return CollectionTask(dataset_id, "irds", q, p, topics, qrels, docs, Path(dataset_id), irds_id.rsplit("/", 1)[-1])
 
 
-
-def parse(norm: str) -> tuple[str | None, str | None]:
-    """An ``irds:`` id is passed to ir_datasets whole."""
-    return None, None
+parse = no_lang_or_split
 
 
 def load(dataset_id: str, request: Request) -> Resolved:
     """The one task of an ``irds:<id>``."""
-    request.refuse_titles(dataset_id)
-    request.refuse_corpus(dataset_id)
-    request.refuse_langs(dataset_id)
-    return Resolved(dataset_id, tasks=(load_irds(dataset_id, request.query_lang, request.passage_lang),))
+    return one_collection(dataset_id, request, load_irds)

@@ -1,10 +1,8 @@
 """Faster CPU inference for dense encoders: token-length batches, int8 quantization, bf16, ONNX Runtime.
 
-Every backend batches texts by their token count (longest first), not by their character count as
-``SentenceTransformer.encode`` does: characters are a poor proxy for tokens across scripts, and on the
-11 languages of XQuAD-R, candidate batches of 64 sorted by characters are 57 % real tokens and 43 %
-padding, against 97 % real tokens sorted by tokens. Padding never changes a text's vector (attention masks it),
-so this is speed at no cost in quality.
+Every backend batches texts by their token count (longest first), not by their characters as
+``SentenceTransformer.encode`` does: on XQuAD-R's 11 languages, batches of 64 sorted by characters are 57 %
+real tokens, sorted by tokens 97 %; padding never changes a vector (attention masks it).
 
 ``--backend torch`` (default) runs the sentence-transformers model itself. ``--quantize int8`` replaces
 every linear layer of the transformer with torchao's int8 dynamic quantization (weights per output
@@ -53,10 +51,9 @@ BACKENDS = ("torch", "onnx", "openvino")
 QUANTIZATIONS = ("none", "int8")
 
 #: What ``--backend onnx --quantize int8`` prints (measured: benchmarks/results/int8-cost/int8_cost.md).
-ONNX_INT8_WARNING = (
-    "warning: --backend onnx --quantize int8 loses retrieval quality: nDCG@10 -0.048 (ha->en -0.054, zu->en -0.043) "
-    "and MRR@10 -0.052 against fp32 with e5-small on AfriQA (benchmarks/results/int8-cost/int8_cost.md); "
-    "--backend torch --quantize int8: nDCG@10 -0.001 / +0.003 there")
+ONNX_INT8_WARNING = ("warning: --backend onnx --quantize int8 loses retrieval quality: nDCG@10 -0.048 (ha->en -0.054, "
+                     "zu->en -0.043) and MRR@10 -0.052 against fp32 with e5-small on AfriQA (benchmarks/results/"
+                     "int8-cost/int8_cost.md); --backend torch --quantize int8: nDCG@10 -0.001 / +0.003 there")
 
 EncodeFn = Callable[[Sequence[str], str, int, bool, bool], np.ndarray]
 """(texts, prefix, batch_size, normalize, show_progress) -> float32 (n, dim) embeddings."""
@@ -264,9 +261,7 @@ def onnx_encoder(model, fingerprint: str, quantize: str, cache_dir: Path | None)
         root = Path(tempfile.mkdtemp(prefix="codeswitch-onnx-"))
         atexit.register(shutil.rmtree, root, True)
     if quantize == "int8":  # per-tensor activation scales: measured lossy on cross-lingual sets
-        from tqdm import tqdm
-
-        tqdm.write(ONNX_INT8_WARNING, file=sys.stderr)
+        __import__("tqdm").tqdm.write(ONNX_INT8_WARNING, file=sys.stderr)
     path = export_onnx(model, root / _export_key(model, fingerprint, quantize), quantize)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     names = _input_names(model)
