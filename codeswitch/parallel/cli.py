@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from codeswitch.atomic import check_output
-from codeswitch.errors import ConfigError, DataFormatError
+from codeswitch.errors import CodeswitchError, ConfigError, DataFormatError
 from codeswitch.options import PROBABILITY, FiniteFloat
 from codeswitch.parallel.align import SYMMETRIZATIONS, AlignCheckpoint, AlignConfig
 
@@ -185,9 +185,12 @@ def induce(aligned, out, scores, symmetrize, min_count, min_prob, min_reverse_pr
     config = InduceConfig(min_count=min_count, min_prob=min_prob, min_reverse_prob=min_reverse_prob, top_k=top_k,
                           symmetrize=symmetrize)
     config.check()
-    if gold is not None:
-        read_muse_gold(gold_path(gold))  # a missing or malformed gold file is named first
-    sl, tl = _alignment_langs(aligned)
+    try:
+        sl, tl = _alignment_langs(aligned)
+    except CodeswitchError:
+        if gold is not None:  # both wrong: the gold file is named first (its error says more)
+            read_muse_gold(gold_path(gold))
+        raise
     gold_dict = read_muse_gold(*gold_spec(gold, sl, tl)) if gold is not None else None
     counts = None
     for d in aligned:
