@@ -217,6 +217,14 @@ class Lexicon:
         }
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def read_pairs(path: str | Path) -> tuple[list[tuple[str, str, float]], int]:
     """Parse a lexicon file into ``(first, second, count)`` triples; return them and the skipped-line count.
 
@@ -235,13 +243,23 @@ def read_pairs(path: str | Path) -> tuple[list[tuple[str, str, float]], int]:
     skipped = 0
     with open(p, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1 and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                raise DataFormatError("UTF-16 text (it starts with a UTF-16 byte-order mark); re-encode the lexicon "
+                                      "as UTF-8", p, lineno)
             try:
-                line = raw.decode("utf-8").rstrip("\r\n")
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8").rstrip("\r\n")  # a UTF-8 BOM is dropped
             except UnicodeDecodeError as exc:
                 raise DataFormatError(f"not UTF-8 ({exc.reason}); re-encode the lexicon as UTF-8", p, lineno) from None
+            if "\x00" in line:
+                raise DataFormatError("a NUL byte inside the line (a binary or UTF-16 file?); fix or remove this line",
+                                      p, lineno)
             if not line.strip():
                 continue
             fields = [f.strip() for f in line.split("\t")] if "\t" in line else line.split()
+            if "\t" in line and len(fields) == 2 and " " in fields[0] and " " not in fields[1] \
+                    and _is_number(fields[1]):
+                raise DataFormatError(f"{line[:60]!r} mixes spaces and a tab ('source target<TAB>count'?); separate "
+                                      "all fields with tabs, or all with spaces", p, lineno)
             count = 1.0
             if len(fields) >= 3:
                 try:

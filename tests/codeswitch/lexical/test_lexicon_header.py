@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from codeswitch.lexical.lexicon import Lexicon, parse_spec, read_pairs
 
 
@@ -23,3 +25,26 @@ def test_real_wechsel_hausa(shared_data: Path) -> None:
     assert lex.tgt_lang == "ha" and lex.translations("always") == ("abada", "kullum")
     assert lex.translations("b") == ("ɓ", "Ɓ")  # the letter entries of lines 58 and 369, not the header's "A"
     assert lex.stats()["pairs"] == 1291  # 1,292 lines less the header
+
+
+@pytest.mark.parametrize(("data", "match"), [
+    ("house Haus\t3\n", r"lex.txt:1: 'house Haus\\t3' mixes spaces and a tab"),
+    ("house\tHa\x00us\n", r"lex.txt:1: a NUL byte inside the line"),
+    ("house Haus\n".encode("utf-16"), r"lex.txt:1: UTF-16 text"),
+])
+def test_lexicon_lines_that_would_lose_an_entry_are_errors(tmp_path, data, match):
+    from codeswitch.errors import DataFormatError
+    from codeswitch.lexical.lexicon import read_pairs
+
+    path = tmp_path / "lex.txt"
+    (path.write_bytes if isinstance(data, bytes) else lambda d: path.write_text(d, encoding="utf-8"))(data)
+    with pytest.raises(DataFormatError, match=match):
+        read_pairs(path)
+
+
+def test_a_utf8_bom_does_not_glue_itself_to_the_first_entry(tmp_path):
+    from codeswitch.lexical.lexicon import read_pairs
+
+    path = tmp_path / "lex.txt"
+    path.write_bytes("\ufeffhouse Haus\ncat Katze\n".encode())
+    assert read_pairs(path)[0] == [("house", "Haus", 1.0), ("cat", "Katze", 1.0)]
