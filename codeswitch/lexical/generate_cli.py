@@ -28,7 +28,16 @@ def _columns(values: tuple[str, ...]) -> dict[str, str]:
         if not sep or name not in ("id", "pair_id", "query", "passage", "query_lang", "passage_lang"):
             raise ConfigError(f"--column expects FIELD=NAME with FIELD one of id, pair_id, query, passage, "
                               f"query_lang, passage_lang; found {v!r}")
+        if name in out:
+            raise ConfigError(f"--column maps {name} twice ({name}={out[name]} and {v}); map each field once")
         out[name] = col
+    used: dict[str, str] = {}
+    for field in ("id", "pair_id", "query", "passage", "query_lang", "passage_lang"):
+        col = out.get(field, field)  # an unmapped field reads the column of its own name
+        if col in used and (field in out or used[col] in out):
+            raise ConfigError(f"--column: {used[col]} and {field} would both read the column {col!r}; give each "
+                              "field its own column (e.g. --column query=question)")
+        used[col] = field
     return out
 
 
