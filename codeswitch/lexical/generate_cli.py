@@ -125,7 +125,8 @@ def _report(stats: dict, out: Path, demo: bool) -> None:
         for lang, r in per.items():
             if r["switched_tokens"] or lang == "*":
                 click.echo(f"  {side:8s} {lang:3s} switched {r['switched_tokens']:>8d} of {r['word_tokens']} words; "
-                           f"rate over covered {r['rate_over_covered']} (nominal {r['nominal']}), "
+                           f"rate over covered {r['rate_over_covered']}"
+                           + (f" (nominal {r['nominal']})" if r["nominal"] is not None else "") + ", "
                            f"coverage {r['coverage']}"
                            + (f", {r['identical_tokens']} identical draws not switched" if r["identical_tokens"]
                               else ""))

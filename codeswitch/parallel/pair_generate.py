@@ -240,13 +240,15 @@ def report(stats: dict, out: Path) -> None:
     """Print what was written: counts per kind, missing languages, split, speed."""
     click.echo(f"records: {stats['records']} ({', '.join(f'{k} {v}' for k, v in stats['records_by_kind'].items())})")
     p = stats["pairs"]
-    click.echo(f"items: {p['items']} in {len(p['languages'])} languages; missing per language: "
-               f"{ {k: v for k, v in p['missing'].items() if v} or 'none'}")
+    missing = ", ".join(f"{k} {v}" for k, v in p["missing"].items() if v) or "none"
+    click.echo(f"items: {p['items']} in {len(p['languages'])} languages; missing per language: {missing}")
     if p["split"]:
-        split = {k: v for k, v in p["split"].items() if k != "heldout"}
+        split = ", ".join(f"{k} {v}" for k, v in p["split"].items() if k != "heldout")
         click.echo(f"split by title: {split}; held-out titles in {titles_path(out)} (for evaluate --titles)")
     if stats["switches"]:
-        click.echo(f"alignment switches: {stats['switches']}")
+        switches = stats["switches"]
+        shown = ", ".join(f"{k} {v}" for k, v in switches.items()) if isinstance(switches, dict) else switches
+        click.echo(f"alignment switches: {shown}")
     click.echo(f"speed: {stats['run']['records_per_second']} records/s")
 
     click.echo(f"wrote {out} and {stats_path(out)}")

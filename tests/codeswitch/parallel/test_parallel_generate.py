@@ -110,3 +110,18 @@ def test_align_switch_aligns_only_the_directions_the_records_use(small_xquad: Pa
                         align_switch=("de", "es"))
     list(pair_records(config, PairStats()))
     assert sorted(asked) == [("de", "es"), ("en", "de"), ("en", "es")]
+
+
+def test_the_summary_prints_no_python_values(tmp_path, shared_data):
+    # issue 22: "(nominal None)", "split by title: {'by': 'title', ...}" and "{'mono': 0, ...}" read like debug output
+    from click.testing import CliRunner
+
+    from codeswitch.cli import main
+
+    xq = shared_data / "xquad"
+    r = CliRunner().invoke(main, ["generate", str(xq / "xquad.en.json"), str(xq / "xquad.de.json"), "--pairs", "all",
+                                  "--split-by", "title", "--held-out", "10", "--keep-split", "train", "--out",
+                                  str(tmp_path / "t.jsonl"), "-q"])
+    assert r.exit_code == 0, r.output
+    assert "split by title: by title, train_titles 38, heldout_titles 10, kept train" in r.output
+    assert not any(c in r.output for c in "{}") and "None" not in r.output
