@@ -13,6 +13,7 @@ Output directory (written atomically: nothing is left behind on failure)::
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -92,7 +93,9 @@ def evaluate(config: EvalConfig, out: Path, overwrite: bool = False, model=None)
                         Path(config.corpus) if config.corpus else None, config.titles or None,
                         config.query_lang, config.passage_lang)
                 for d in config.datasets]
-    model = model or build_model(config)
+    if model is None:
+        print(f"loading {config.model} ...", file=sys.stderr, flush=True)
+        model = build_model(config)
     results: dict = {"model": config.name, "datasets": {},
                      "settings": dict(getattr(model, "settings", {})) | {"candidate": config.candidate,
                                                                          "average": config.average}}
@@ -116,6 +119,8 @@ def evaluate(config: EvalConfig, out: Path, overwrite: bool = False, model=None)
                 continue
             entry = {"kind": "retrieval", "per_lang": {}}
             for task in res.tasks:
+                print(f"{task.dataset_id} ({task.lang}): {len(task.topics)} queries; reading and encoding the corpus",
+                      file=sys.stderr, flush=True)
                 index_dir = Path(config.index_dir) / slug(task.dataset_id) if config.index_dir else None
                 run = model.retrieve(task, config.depth, index_dir)
                 write_run(run, run_dir / f"{task.lang}.trec", tag=slug(config.name))

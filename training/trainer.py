@@ -307,13 +307,15 @@ def trained_global_batches(global_step: int, rank_batches_per_epoch: int, grad_a
 
 def train(config: TrainConfig, resume: bool = False, overwrite: bool = False, callbacks: list | None = None) -> Path:
     """Run training end to end and return the output model directory (see module docstring)."""
-    prep = prepare(config, resume=resume, overwrite=overwrite)
+    prep = prepare(config, resume=resume, overwrite=overwrite)  # every input check, before any message
     ckpt = config.checkpoints
     if not resume and ckpt.exists() and _rank() == 0:
         shutil.rmtree(ckpt)
+    _say(f"{len(prep.train)} training records read; loading the model {config.model} ...")
     model = load_model(config)
     base_length = inference_length(model)
     trainer = _make_trainer(prep, model, callbacks)
+    _say("training (the first step also builds the optimizer and the first batch)")
     if trainer.is_world_process_zero():
         ckpt.mkdir(parents=True, exist_ok=True)
         config.save(ckpt / "train_config.json", data_sha256=prep.data_sha256)
@@ -339,6 +341,14 @@ def train(config: TrainConfig, resume: bool = False, overwrite: bool = False, ca
     if not config.keep_checkpoints:
         shutil.rmtree(ckpt, ignore_errors=True)
     return out
+
+
+def _say(message: str) -> None:
+    """A progress line on stderr (rank 0 only), so the minute before the first step is not silent."""
+    if _rank() == 0:
+        import sys
+
+        print(message, file=sys.stderr, flush=True)
 
 
 def _write_json(path: Path, obj: Any) -> None:
