@@ -132,9 +132,10 @@ def _result_for(results: dict[str, dict], entry: dict) -> dict | None:
     model = entry["model"]
     if model in results:
         return results[model]
-    names = {model.rstrip("/").rsplit("/", 1)[-1], *map(str, entry.get("aliases") or [])}
+    aliases = {str(a) for a in entry.get("aliases") or []}
+    names = {model.rstrip("/").rsplit("/", 1)[-1], *aliases}
     for name, result in results.items():
-        if Path(name).name in names and Path(name).name:
+        if name in aliases or (Path(name).name and Path(name).name in names):
             return result
     return None
 

@@ -112,7 +112,7 @@ def test_compare_names_its_models(tmp_path):
     md = (tmp_path / "cmp" / "comparison.md").read_text()
     assert "## mlqa-r (macro average, candidates: sentence) -- multi map" in md and "| **lexical" in md
     exp = tmp_path / "e.yaml"
-    exp.write_text("entries:\n  - {model: lexical, dataset: mlqa-r, metric: mono map, tolerance: 1,"
+    exp.write_text("entries:\n  - {model: lexical, dataset: mlqa-r, metric: mono map, tolerance: 1, langs: [en, de],"
                    " values: {macro: 0.5}, settings: {bm25_k1: 0.9, candidate: sentence}}\n")
     r = CliRunner().invoke(main, ["check-scores", str(tmp_path / "cmp"), "--expected", str(exp)])
     assert r.exit_code == 0 and "1/1 reproducible figures within tolerance" in r.output, r.output

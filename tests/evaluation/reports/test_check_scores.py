@@ -81,6 +81,9 @@ def test_a_model_named_by_its_path_matches_its_entry(tmp_path):
     doc["model"] = "/root/.cache/e5-small"
     res, exp = _write(tmp_path, doc, [entry | {"aliases": ["e5-small"]}], "r2")
     assert [r.status for r in check(res, exp)] == ["ok"]
+    doc["model"] = "e5/off-the-shelf"  # a recipe's cell name: matched as a whole by an alias
+    res, exp = _write(tmp_path, doc, [entry | {"aliases": ["e5/off-the-shelf"]}], "r3")
+    assert [r.status for r in check(res, exp)] == ["ok"]
 
 
 @pytest.mark.parametrize(("doc", "match"), [
