@@ -28,7 +28,7 @@ from training.sampler import LANGUAGE_SAMPLING, MODES
 @click.option("--seed", type=SEED, default=13, help="Seed for sampling, initialisation and dropout.")
 @click.option("--lr", "learning_rate", type=FINITE_FLOAT, default=3e-5, help="Peak learning rate (AdamW).")
 @click.option("--warmup", "warmup_ratio", type=FINITE_FLOAT, default=0.1, help="Fraction of steps of linear warm-up.")
-@click.option("--weight-decay", type=FINITE_FLOAT, default=0.01)
+@click.option("--weight-decay", type=FINITE_FLOAT, default=0.01, help="AdamW weight decay.")
 @click.option("--max-query-length", type=POSITIVE_INT, default=64, help="Query truncation, in tokens.")
 @click.option("--max-passage-length", type=POSITIVE_INT, default=256,
               help="Passage (and negative) truncation, in tokens.")
@@ -49,7 +49,7 @@ from training.sampler import LANGUAGE_SAMPLING, MODES
 @click.option("--cached/--no-cached", default=False, help="GradCache: batches larger than memory allows.")
 @click.option("--mini-batch-size", type=POSITIVE_INT, default=32, help="Chunk size for --cached.")
 @click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", help="fp16 needs CUDA.")
-@click.option("--device", type=click.Choice(DEVICES), default="auto")
+@click.option("--device", type=click.Choice(DEVICES), default="auto", help="auto: cuda when available, else cpu.")
 @click.option("--gradient-accumulation", type=POSITIVE_INT, default=1, help="Batches per optimizer step.")
 @click.option("--val-fraction", type=FINITE_FLOAT, default=0.0,
               help="Hold out this fraction of pair_ids for validation loss (0: none).")
@@ -58,7 +58,8 @@ from training.sampler import LANGUAGE_SAMPLING, MODES
               help="Stop after N evaluations without better validation loss (0: off); keeps the best model.")
 @click.option("--save-steps", type=POSITIVE_INT, default=500, help="Checkpoint every N steps.")
 @click.option("--save-total-limit", type=POSITIVE_INT, default=2, help="Checkpoints kept.")
-@click.option("--logging-steps", type=POSITIVE_INT, default=10)
+@click.option("--logging-steps", type=POSITIVE_INT, default=10, help="Log the loss every this many steps "
+                                                                     "(train_log.json).")
 @click.option("--checkpoint-dir", type=click.Path(), default=None, help="Default: <out>.checkpoints")
 @click.option("--keep-checkpoints", is_flag=True, help="Keep checkpoints after success.")
 @click.option("--resume", is_flag=True,

@@ -52,8 +52,12 @@ def _columns(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), help="Output format (default: from --out).")
 @click.option("--ratio", type=PROBABILITY, default=0.5, show_default=True,
               help="Probability a covered token is switched.")
-@click.option("--side", type=click.Choice(SIDE_CHOICES), default="both", show_default=True)
-@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--side", type=click.Choice(SIDE_CHOICES), default="both", show_default=True,
+              help="Which text is switched: the query, the passage or both (Litschko et al. switch queries for "
+                   "English documents).")
+@click.option("--seed", type=int, default=13, show_default=True,
+              help="Seed of every random draw (which tokens switch, which language, which translation): same seed, "
+                   "same bytes.")
 @click.option("--workers", type=int, default=1, show_default=True,
               help="Processes; 0 = one per CPU. Capped at the usable CPUs and at the input's chunks of 256 pairs "
                    "(the output says so); the output is identical for any.")
@@ -65,7 +69,9 @@ def _columns(values: tuple[str, ...]) -> dict[str, str]:
                    "the token (real rate over covered tokens = --ratio).")
 @click.option("--sentence-ratio", type=PROBABILITY, default=1.0, show_default=True,
               help="CoSDA-ML style: probability a sentence is eligible.")
-@click.option("--tokenizer", type=click.Choice(BACKENDS), default="auto", show_default=True)
+@click.option("--tokenizer", type=click.Choice(BACKENDS), default="auto", show_default=True,
+              help="How text is split into words: auto (regex for spaced scripts; spaCy + pythainlp/jieba/... for th "
+                   "zh ja ko when installed, else one token per character), fast, spacy or chars.")
 @click.option("--variants", type=int, default=1, show_default=True, help="Switched records per pair.")
 @click.option("--keep-original", is_flag=True, help="Also write each unswitched pair.")
 @click.option("--switch-negatives", is_flag=True, help="Switch hard negatives too (MS MARCO triples).")

@@ -34,9 +34,14 @@ def _texts(path: str, lang: str) -> Iterator[str]:
 @lexicon_group.command("stats")
 @click.argument("lexicon", metavar="[LANG=]PATH")
 @click.option("--text", "text", help="Measure token coverage on this input (.txt lines, or any generate input).")
-@click.option("--source-lang", default="en", show_default=True)
-@click.option("--policy", type=click.Choice(POLICIES), default="first", show_default=True)
-@click.option("--tokenizer", type=click.Choice(BACKENDS), default="auto", show_default=True)
+@click.option("--source-lang", default="en", show_default=True, help="Language of --text (the side the lexicon is "
+                                                                     "looked up with).")
+@click.option("--policy", type=click.Choice(POLICIES), default="first", show_default=True,
+              help="Which translation of an ambiguous entry is counted: the first listed, the most frequent, or a "
+                   "random one.")
+@click.option("--tokenizer", type=click.Choice(BACKENDS), default="auto", show_default=True,
+              help="How text is split into words: auto (regex for spaced scripts; spaCy + pythainlp/jieba/... for th "
+                   "zh ja ko when installed, else one token per character), fast, spacy or chars.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines.")
 def stats_cmd(lexicon: str, text: str | None, source_lang: str, policy: str, tokenizer: str, as_json: bool) -> None:
     """Entries, languages, ambiguity, and (with --text) token coverage of a text.

@@ -33,7 +33,9 @@ def _lang_of(spec_lang: str | None, option: str | None, path: Path) -> str:
 @click.option("--tgt-lang", default=None, help="Target language (default: from LANG=PATH or the file name).")
 @click.option("--symmetrize", type=click.Choice(SYMMETRIZATIONS), default="grow-diag-final-and", show_default=True,
               help="Recorded as the main symmetrisation; every one is written anyway.")
-@click.option("--backend", type=click.Choice(["eflomal", "simalign"]), default="eflomal", show_default=True)
+@click.option("--backend", type=click.Choice(["eflomal", "simalign"]), default="eflomal", show_default=True,
+              help="eflomal (statistical, unseeded, needs a few hundred sentence pairs) or simalign (argmax over a "
+                   "multilingual encoder's token similarities; deterministic; --model).")
 @click.option("--model", "model_path", default=None, help="simalign: multilingual encoder dir or hub id.")
 @click.option("--layer", default=8, show_default=True, help="simalign: hidden layer to embed with.")
 @click.option("--chunk-size", default=20000, show_default=True, help="Sentence pairs per eflomal run.")
@@ -149,7 +151,8 @@ def _alignment_langs(dirs) -> tuple[str, str]:
 @click.argument("aligned", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="MUSE lexicon to write.")
 @click.option("--scores", type=click.Path(path_type=Path), default=None, help="Also write counts/probabilities TSV.")
-@click.option("--symmetrize", type=click.Choice(SYMMETRIZATIONS), default="grow-diag-final-and", show_default=True)
+@click.option("--symmetrize", type=click.Choice(SYMMETRIZATIONS), default="grow-diag-final-and", show_default=True,
+              help="Which of the symmetrised alignments that align wrote to count links from.")
 @click.option("--min-count", default=2, show_default=True, help="Minimum link count of a pair.")
 @click.option("--min-prob", type=PROBABILITY, default=0.05, show_default=True, help="Minimum p(tgt|src).")
 @click.option("--min-reverse-prob", type=PROBABILITY, default=0.0, show_default=True, help="Minimum p(src|tgt).")
@@ -157,7 +160,7 @@ def _alignment_langs(dirs) -> tuple[str, str]:
 @click.option("--gold", metavar="[A-B=]PATH", default=None,
               help="Gold dictionary (MUSE, or src<TAB>tgt; A-B= names its columns, else the file name or "
                    "source->target): report precision@1 on covered source words and coverage.")
-@click.option("--overwrite", is_flag=True)
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out lexicon.")
 def induce(aligned, out, scores, symmetrize, min_count, min_prob, min_reverse_prob, top_k, gold, overwrite) -> None:
     """Induce a bilingual lexicon (MUSE format) from alignment directories of `codeswitch align`.
 
