@@ -62,10 +62,10 @@ def _execute(recipe_file: Path, out: Path, results: Path | None, models, setting
     from codeswitch.recipes.report import collect_rows, write_results
     from codeswitch.recipes.runner import RecipeRunner, RunFilter, RunSummary
 
+    if out is None and not dry_run:  # the usage error first, before the recipe file is read
+        raise click.UsageError("--out is required (the working folder); only --dry-run runs without one")
     recipe = load_recipe(recipe_file)
     if out is None:
-        if not dry_run:
-            raise click.UsageError("--out is required (the working folder); only --dry-run runs without one")
         import tempfile
 
         with tempfile.TemporaryDirectory() as tmp:  # nothing is written; every step shows as planned
