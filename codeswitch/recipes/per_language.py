@@ -169,7 +169,9 @@ def markdown(result: dict[str, Any]) -> str:
             lines += [head, "", "| model / setting | n | " + " | ".join(cols) + " |",
                       "|---|---:|" + "---:|" * len(cols)]
             if upper:
-                uref = upper["rows"].get(f"{next(iter(rows.values()))['model']}/{ref}")
+                # the reference of the first model that has one (the first row may be a baseline such as bm25)
+                uref = next((upper["rows"][f"{r['model']}/{ref}"] for r in rows.values()
+                             if f"{r['model']}/{ref}" in upper["rows"]), None)
                 if uref is not None:
                     ups = [uref["per_lang"][k][m][0] for k in upper["keys"]]
                     lines.append(f"| upper bound: {ref}, English question | 1 | "

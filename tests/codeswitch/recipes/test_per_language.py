@@ -59,3 +59,19 @@ def test_per_language_table_marks_only_what_survives_the_correction(tmp_path):
     assert res["n_tests"]["ndcg@10"] == 2
     table = markdown(res)
     assert "| e5/good | 2 | " in table and " ▲ | " in table and table.count("▲") == 2  # the legend + ha-en
+
+
+def test_the_upper_bound_row_is_the_references_even_after_a_baseline(tmp_path):
+    base = {"q1": 0.5, "q2": 0.3}
+    steps = [_cell(tmp_path, "bm25", {"ha-en": base}), _cell(tmp_path, "e5/off-the-shelf", {"ha-en": base}),
+             _cell(tmp_path / "up", "bm25", {"ha-en.upper": {"q1": 0.2, "q2": 0.2}}),
+             _cell(tmp_path / "up", "e5/off-the-shelf", {"ha-en.upper": {"q1": 0.9, "q2": 0.7}})]
+    for s in steps[2:]:  # the upper-bound dataset's files
+        folder = Path(s.out)
+        doc = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        doc["datasets"] = {"afriqa/dev-en": doc["datasets"]["afriqa/dev"]}
+        (folder / "metrics.json").write_text(json.dumps(doc), encoding="utf-8")
+        (folder / "runs" / "afriqa-dev").rename(folder / "runs" / "afriqa-dev-en")
+    res = per_language(steps, ["afriqa/dev", "afriqa/dev-en"], upper_bounds={"afriqa/dev": "afriqa/dev-en"},
+                       resamples=100)
+    assert "| upper bound: off-the-shelf, English question | 1 | 0.800 | 0.800 | |" in markdown(res)
