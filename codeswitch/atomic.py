@@ -12,6 +12,7 @@ file system) are left alone.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -97,15 +98,35 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         try:
             yield tmp
         except OSError as exc:
-            if not str(exc.filename or "").startswith(str(tmp)):
+            # a write through an open handle (disk full, file-size limit) carries no file name: it is ours
+            ours = str(exc.filename or "").startswith(str(tmp)) or (exc.filename is None and exc.errno in _SPACE)
+            if not ours:
                 raise
             raise ConfigError(f"cannot write {path} ({exc.strerror}); choose a writable output path with room "
                               "to spare") from None
+        _move_into_place(tmp, path)
+    finally:
+        _remove(tmp)
+
+
+# errors of a write that ran out of room: disk full, file-size limit (ulimit -f), quota
+_SPACE = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+
+
+def _move_into_place(tmp: Path, path: Path) -> None:
+    """Replace ``path`` by the finished ``tmp``; an error names the user's path, never our temporary."""
+    if tmp.is_dir() and path.exists() and not path.is_dir():
+        raise ConfigError(f"cannot write folder {path}: a file of that name is in the way; remove it or choose "
+                          "another output path")
+    if not tmp.is_dir() and path.is_dir() and not path.is_symlink():
+        raise ConfigError(f"cannot write file {path}: a folder of that name is in the way; remove it or choose "
+                          "another output path")
+    try:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
         os.replace(tmp, path)
-    finally:
-        _remove(tmp)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path} ({exc.strerror}); choose a writable output path") from None
 
 
 def make_scratch(kind: str, parent: str | Path | None = None) -> Path:

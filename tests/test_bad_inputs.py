@@ -167,6 +167,12 @@ def _make_inputs(d: Path) -> None:
     (d / "aligned" / "pairs.jsonl").write_bytes(binary)
     for sym in ("forward", "reverse", "intersect", "grow-diag-final-and"):
         (d / "aligned" / f"{sym}.align").write_text("0-0\n", encoding="utf-8")
+    pair = {"id": "1", "src_lang": "en", "tgt_lang": "de", "src": "the house", "tgt": "das Haus"}
+    for name, rows in {"aligned-number": [pair, {**pair, "id": "2", "tgt": 7}],
+                       "aligned-mixed": [pair, {**pair, "id": "2", "tgt_lang": "fr"}]}.items():
+        (d / name).mkdir()
+        (d / name / "pairs.jsonl").write_text(_jsonl(*rows), encoding="utf-8")
+        (d / name / "grow-diag-final-and.align").write_text("0-0 1-1\n0-0\n", encoding="utf-8")
     (d / "results").mkdir()
     for name, files in BEIR_BAD.items():
         _beir(d / f"beir-{name}", **files)
@@ -337,6 +343,10 @@ CASES: list = [
                            "{d}/empty-lex.txt"], "empty-lex.txt"),
     ("induce-out-exists", ["lexicon", "induce", "{d}/empty-dir", "--out", "{d}/en-de.txt"], "--overwrite"),
     ("induce-symmetrize-bad", [*INDUCE, "--symmetrize", "bogus"], "--symmetrize"),
+    ("induce-number-for-a-word", ["lexicon", "induce", "{d}/aligned-number", "--out", "{o}/lex.txt"],
+     ("aligned-number/pairs.jsonl:2", '"tgt" is int 7')),
+    ("induce-languages-change", ["lexicon", "induce", "{d}/aligned-mixed", "--out", "{o}/lex.txt"],
+     ("aligned-mixed/pairs.jsonl:2", "en-fr differ")),
     # ---------------------------------------------------------------- align
     ("align-missing-source", ["align", "{d}/nope.txt", "{d}/de.txt", "--out", "{o}/al"], "nope.txt"),
     ("align-binary-source", [*ALIGN[:1], "{d}/binary-en.txt", *ALIGN[2:]], "binary-en.txt:1"),
@@ -492,6 +502,9 @@ CASES: list = [
     ("beir-latin1-qrels", BEIR("latin1-qrels"), ("test.tsv:3", "encoding")),
     ("beir-utf16-queries", BEIR("utf16-queries"), ("queries.jsonl:1", "UTF-16", "encoding")),
     ("beir-utf16-corpus", BEIR("utf16-corpus"), ("corpus.jsonl:1", "UTF-16", "encoding")),
+    # ---------------------------------------------------------------- issue 23: the user's path, never our temporary
+    ("eval-out-is-a-file", [*BEIR("good")[:-2], "--out", "{d}/a-file", "--overwrite"],
+     ("a-file", "a file of that name is in the way")),
 ]
 
 

@@ -257,6 +257,18 @@ def write_alignment_dir(
     return stats
 
 
+def _check_pair(p: TextPair, first: TextPair | None, where: Path, lineno: int) -> None:
+    """Every field a string, and the languages those of the directory's first record."""
+    for name in ("id", "src_lang", "tgt_lang", "src", "tgt"):
+        value = getattr(p, name)
+        if not isinstance(value, str):
+            raise DataFormatError(f'field "{name}" is {type(value).__name__} {value!r}, not a string; every field of '
+                                  "a pair record is text (re-run `codeswitch align`)", where, lineno)
+    if first is not None and (p.src_lang, p.tgt_lang) != (first.src_lang, first.tgt_lang):
+        raise DataFormatError(f"languages {p.src_lang}-{p.tgt_lang} differ from line 1's {first.src_lang}-"
+                              f"{first.tgt_lang}; one alignment directory holds one language pair", where, lineno)
+
+
 def read_alignment_dir(path: Path, method: str = "grow-diag-final-and") -> Iterator[AlignedPair]:
     """Read an alignment directory back, re-tokenizing the texts and checking every link's bounds.
 
@@ -274,7 +286,7 @@ def read_alignment_dir(path: Path, method: str = "grow-diag-final-and") -> Itera
     from codeswitch.example_io import utf8_lines
 
     pj, af = utf8_lines(path / "pairs.jsonl"), utf8_lines(align_file)
-    lineno = 0
+    lineno, first = 0, None
     while True:
         pline, aline = next(pj, (0, None))[1], next(af, (0, None))[1]
         if pline is None or aline is None:
@@ -287,6 +299,8 @@ def read_alignment_dir(path: Path, method: str = "grow-diag-final-and") -> Itera
                 f"not a pair record ({exc}); expected id, src_lang, tgt_lang, src, tgt", path / "pairs.jsonl",
                 lineno,
             ) from None
+        _check_pair(p, first, path / "pairs.jsonl", lineno)
+        first = first or p
         s, t = tokenize(p.src, p.src_lang), tokenize(p.tgt, p.tgt_lang)
         links = parse_pharaoh(aline, len(s), len(t), align_file, lineno)
         yield AlignedPair(p, tuple(s), tuple(t), tuple(links))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -108,3 +109,42 @@ def test_kill_9_then_rerun_leaves_no_debris(tmp_path):
                            env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["en-de.txt", "o.jsonl", "o.stats.json", "pairs.jsonl"]
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EFBIG, errno.EDQUOT])
+def test_a_full_disk_names_the_users_file_not_our_temporary(tmp_path, code):
+    target = tmp_path / "o.jsonl"
+    with pytest.raises(ConfigError, match=r"cannot write .*o\.jsonl \(") as info:  # noqa: PT012
+        with atomic_path(target) as tmp, open(tmp, "w") as fh:
+            fh.write("x")
+            raise OSError(code, os.strerror(code))  # what a write through a handle raises: no file name
+    assert ".tmp-" not in str(info.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_file_size_limit_is_one_error_line_naming_the_output(tmp_path, shared_data):
+    """``ulimit -f`` (Python ignores SIGXFSZ, so the write fails with EFBIG): the Error: line names --out."""
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    out = tmp_path / "o.jsonl"
+    code = "import sys; from codeswitch.cli import main; sys.argv[0] = 'codeswitch'; main()"
+    proc = subprocess.run([sys.executable, "-c", code, "generate", str(shared_data / "xquad" / "xquad.en.json"),
+                           "--lexicon", "cldr:sw", "--out", str(out), "-q"], capture_output=True, text=True,
+                          preexec_fn=limit, timeout=300)
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
+    assert proc.returncode != 0 and errors == [f"Error: cannot write {out} (File too large); choose a writable "
+                                               "output path with room to spare"], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_folder_output_where_a_file_is_names_the_users_path(tmp_path):
+    (tmp_path / "results").write_text("the user's file")
+    in_the_way = pytest.raises(ConfigError, match="a file of that name is in the way")
+    with in_the_way, atomic_path(tmp_path / "results") as tmp:
+        tmp.mkdir()
+    assert (tmp_path / "results").read_text() == "the user's file"
+    assert os.listdir(tmp_path) == ["results"]
