@@ -76,7 +76,7 @@ def check_backend(backend: str, quantize: str, bf16: bool, device: str) -> None:
                           f"{device!r} (use --device cpu, or fp16 on a GPU)")
 
 
-def token_length_order(model, texts: Sequence[str]) -> np.ndarray:
+def token_length_order(model, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
     """Indices of ``texts`` by token count (truncated at the model's maximum length), longest first.
 
     Ties keep their input order, so the order (and every batch) is the same on every run. Tokenizing
@@ -84,8 +84,11 @@ def token_length_order(model, texts: Sequence[str]) -> np.ndarray:
     """
     tokenizer = getattr(model, "tokenizer", None)
     if callable(tokenizer):  # in chunks: only the lengths are kept, never all token ids of a large block
+        from tqdm import tqdm
+
         lengths = []
-        for i in range(0, len(texts), 2048):
+        chunks = range(0, len(texts), 2048)
+        for i in tqdm(chunks, desc="tokenise", unit="chunk", disable=not show_progress or len(chunks) < 4):
             ids = tokenizer(list(texts[i:i + 2048]), truncation=True, max_length=model.max_seq_length or None)
             lengths.extend(len(x) for x in ids["input_ids"])
     else:  # a model without a callable tokenizer: characters are the next best proxy
@@ -93,13 +96,14 @@ def token_length_order(model, texts: Sequence[str]) -> np.ndarray:
     return np.argsort([-n for n in lengths], kind="stable")
 
 
-def batches_in_length_order(model, texts: Sequence[str], batch_size: int, prefix: str = ""):
+def batches_in_length_order(model, texts: Sequence[str], batch_size: int, prefix: str = "",
+                            show_progress: bool = False):
     """(order, batches): ``texts`` in the :func:`token_length_order` of ``prefix + text``, in batches.
 
     A final batch of one text joins the batch before it: ``torch.compile`` specialises on size-1
     dimensions and would compile the int8 model a second time for it.
     """
-    order = token_length_order(model, [prefix + t for t in texts])
+    order = token_length_order(model, [prefix + t for t in texts], show_progress)
     cuts = list(range(0, len(texts), batch_size)) + [len(texts)]
     if len(cuts) > 2 and cuts[-1] - cuts[-2] == 1:
         cuts.pop(-2)
@@ -167,17 +171,20 @@ def torch_encoder(model, bf16: bool, quantize: str = "none") -> EncodeFn:
         nonlocal to_compile
         from tqdm import tqdm
 
-        order, batches = batches_in_length_order(model, texts, batch_size, prefix)
+        order, batches = batches_in_length_order(model, texts, batch_size, prefix, show_progress)
         parts = []
         ctx = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
-        with ctx:
-            for batch in tqdm(batches, desc="encode", disable=not show_progress):
+        # counted in texts (texts/s is the figure to compare); the first batches hold the longest texts
+        bar = tqdm(total=len(texts), desc="encode", unit="text", disable=not show_progress)
+        with ctx, bar:
+            for batch in batches:
                 run = functools.partial(model.encode, batch, prompt=prefix or None, batch_size=len(batch),
                                         show_progress_bar=False, convert_to_numpy=False, convert_to_tensor=True,
                                         normalize_embeddings=normalize)
                 emb = first_compiled_call(run) if to_compile else run()
                 to_compile = False
                 parts.append(emb.float().cpu().numpy())
+                bar.update(len(batch))
         return in_input_order(parts, order)
 
     return encode
@@ -270,9 +277,11 @@ def onnx_encoder(model, fingerprint: str, quantize: str, cache_dir: Path | None)
     def encode(texts, prefix, batch_size, normalize, show_progress):
         from tqdm import tqdm
 
-        order, batches = batches_in_length_order(model, [prefix + t for t in texts], batch_size)
+        order, batches = batches_in_length_order(model, [prefix + t for t in texts], batch_size,
+                                                 show_progress=show_progress)
         parts = []
-        for batch in tqdm(batches, desc="encode (onnx)", disable=not show_progress):
+        bar = tqdm(total=len(texts), desc="encode (onnx)", unit="text", disable=not show_progress)
+        for batch in batches:
             features = features_of(model, batch)
             tokens = session.run(None, {n: features[n].numpy().astype(np.int64) for n in names})[0]
             features["token_embeddings"] = torch.from_numpy(tokens)
@@ -283,6 +292,8 @@ def onnx_encoder(model, fingerprint: str, quantize: str, cache_dir: Path | None)
             if normalize:
                 emb = torch.nn.functional.normalize(emb, p=2, dim=1)
             parts.append(emb.numpy())
+            bar.update(len(batch))
+        bar.close()
         return in_input_order(parts, order)
 
     return encode
