@@ -461,6 +461,9 @@ CASES: list = [
     ("recipe-dry-run-bad-yaml", [*RECIPE, "{d}/recipe-bad.yaml", "--out", "{o}/r", "--dry-run"],
      "recipe-bad.yaml"),
     ("recipe-no-out", [*RECIPE, "{d}/recipe-bad.yaml"], "--out"),
+    ("recipe-report-no-out", ["recipe", "report", "{d}/recipe-bad.yaml"], ("needs --out", "recipe run")),
+    ("recipe-report-out-missing", ["recipe", "report", "{d}/recipe-bad.yaml", "--out", "{d}/nope"],
+     ("nope", "not a folder that `recipe run` filled")),
     ("recipe-dir", [*RECIPE, "{d}/empty-dir", "--out", "{o}/r"], "empty-dir"),
     # ---------------------------------------------------------------- issue 23: data loss, train folders
     ("train-checkpoint-dir-is-out", [*TRAIN_REAL, "--checkpoint-dir", "{o}/m"], ("--checkpoint-dir", "same folder")),

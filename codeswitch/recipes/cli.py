@@ -35,25 +35,37 @@ def recipe_group() -> None:
     """
 
 
-def _options(f):
-    for option in reversed([
-        click.argument("recipe_file", type=click.Path(path_type=Path, exists=True, dir_okay=False)),
-        click.option("--out", type=click.Path(path_type=Path), default=None,
-                     help="Working folder: split, data, models, eval results (large; keep it out of git, e.g. "
-                          "runs/NAME). Required except with --dry-run."),
-        click.option("--results", type=click.Path(path_type=Path), default=None,
-                     help="Where runs.csv, results.json, table.md, a PNG per dataset and (with a recipe "
-                          "'significance:' section) per_language.md go (default: OUT/results)."),
-        click.option("--models", default=None, help="Only these recipe models (comma-separated)."),
-        click.option("--settings", default=None, help="Only these settings (comma-separated)."),
-        click.option("--seeds", default=None, help="Only these seeds (comma-separated integers)."),
-        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None,
-                     help="Train and evaluate on this device instead of the recipe's "
-                          "train.device / eval.device. It enters every step's config hash, so cells run on "
-                          "another device are run again, never mixed with the recipe's."),
-    ]):
-        f = option(f)
-    return f
+_RUN_HELP = {
+    "out": "Working folder: split, data, models, eval results (large; keep it out of git, e.g. runs/NAME). "
+           "Required except with --dry-run.",
+    "device": "Train and evaluate on this device instead of the recipe's train.device / eval.device. It enters "
+              "every step's config hash, so cells run on another device are run again, never mixed with the "
+              "recipe's.",
+}
+_REPORT_HELP = {
+    "out": "The working folder that `recipe run` filled (its --out). Required.",
+    "device": "The --device the run was given, if any: it is part of every step's config hash, so the report "
+              "reads the cells run on that device (and lists the others as not run).",
+}
+
+
+def _options(helps: dict):
+    """The options `recipe run` and `recipe report` share; ``helps`` words --out and --device for the command."""
+    def decorate(f):
+        for option in reversed([
+            click.argument("recipe_file", type=click.Path(path_type=Path, exists=True, dir_okay=False)),
+            click.option("--out", type=click.Path(path_type=Path), default=None, help=helps["out"]),
+            click.option("--results", type=click.Path(path_type=Path), default=None,
+                         help="Where runs.csv, results.json, table.md, a PNG per dataset and (with a recipe "
+                              "'significance:' section) per_language.md go (default: OUT/results)."),
+            click.option("--models", default=None, help="Only these recipe models (comma-separated)."),
+            click.option("--settings", default=None, help="Only these settings (comma-separated)."),
+            click.option("--seeds", default=None, help="Only these seeds (comma-separated integers)."),
+            click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None, help=helps["device"]),
+        ]):
+            f = option(f)
+        return f
+    return decorate
 
 
 def _execute(recipe_file: Path, out: Path, results: Path | None, models, settings, seeds, dry_run: bool,
@@ -148,7 +160,7 @@ def _header(recipe, rows, datasets) -> str:
 
 
 @recipe_group.command("run")
-@_options
+@_options(_RUN_HELP)
 @click.option("--dry-run", is_flag=True, help="Only list the steps (run / skip by hash); write nothing new.")
 def run_cmd(recipe_file, out, results, models, settings, seeds, device, dry_run) -> None:
     """Run RECIPE_FILE into OUT; steps whose output exists with the same config hash are skipped.
@@ -162,7 +174,7 @@ def run_cmd(recipe_file, out, results, models, settings, seeds, device, dry_run)
 
 
 @recipe_group.command("report")
-@_options
+@_options(_REPORT_HELP)
 def report_cmd(recipe_file, out, results, models, settings, seeds, device) -> None:
     """Rebuild the results table and plots from the finished steps in OUT (runs nothing).
 
@@ -170,4 +182,8 @@ def report_cmd(recipe_file, out, results, models, settings, seeds, device) -> No
     removed since, so trained models can be deleted to free disk once they are evaluated. Give the
     same --device as the run: it is part of every step's config hash.
     """
+    if out is None:
+        raise click.UsageError("recipe report needs --out: the working folder that `recipe run` filled")
+    if not out.is_dir():
+        raise click.UsageError(f"--out {out} is not a folder that `recipe run` filled; give the run's --out")
     _execute(recipe_file, out, results, models, settings, seeds, dry_run=True, device=device, report_only=True)
