@@ -7,7 +7,7 @@ Output directory (written atomically: nothing is left behind on failure)::
     OUT/metrics.json            every figure, with query counts
     OUT/metrics.csv             the same, one row per (dataset, setting, language, metric)
     OUT/metrics.md              Markdown tables
-    OUT/<dataset>.png           per-language bars of the headline metric
+    OUT/<dataset>.png           per-language bars of the headline metric (datasets of two or more languages)
 """
 
 from __future__ import annotations

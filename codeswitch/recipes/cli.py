@@ -57,7 +57,7 @@ def _options(helps: dict):
             click.option("--out", type=click.Path(path_type=Path), default=None, help=helps["out"]),
             click.option("--results", type=click.Path(path_type=Path), default=None,
                          help="Where runs.csv, results.json, table.md, a PNG per dataset and (with a recipe "
-                              "'significance:' section) per_language.md go (default: OUT/results)."),
+                              "'significance:' section) per_language.md / .png go (default: OUT/results)."),
             click.option("--models", default=None, help="Only these recipe models (comma-separated)."),
             click.option("--settings", default=None, help="Only these settings (comma-separated)."),
             click.option("--seeds", default=None, help="Only these seeds (comma-separated integers)."),

@@ -208,8 +208,77 @@ def _gap(rows: dict, upper: dict, row: dict, ref: str, metric: str, avg: float) 
     return f"{(avg - sum(r) / len(r)) / gap:+.0%}" if gap > 0 else ""
 
 
+def _no_nan(obj: Any) -> Any:
+    """``obj`` with NaN floats as None: strict JSON (a single seed has no std)."""
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _no_nan(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_no_nan(v) for v in obj]
+    return obj
+
+
+def plot(result: dict[str, Any], path: Path, metric: str = "ndcg@10") -> bool:
+    """Per row key, each trained setting's change against the reference (mean over seeds, error bar = std).
+
+    Upper-bound datasets are left out (they are the ceiling, not a target). Solid bars are significant after
+    Holm correction, hatched ones are not. Returns False (and writes nothing) when there is nothing to plot.
+    """
+    ref = result["reference"]
+    uppers = {t.get("upper_bound") for t in result["datasets"].values()}
+    columns = [(ds, k) for ds, t in result["datasets"].items() if ds not in uppers for k in t["keys"]]
+    series: dict[str, dict[tuple[str, str], tuple[float, float, bool]]] = {}
+    seeds: dict[str, int] = {}
+    for ds, key in columns:
+        rows = result["datasets"][ds]["rows"]
+        for name, row in rows.items():
+            refrow = rows.get(f"{row['model']}/{ref}")
+            cell = row["per_lang"].get(key)
+            if row["setting"] in (ref, "baseline") or refrow is None or cell is None or key not in refrow["per_lang"]:
+                continue
+            mean, std = cell[metric]
+            significant = cell.get("p_holm", {}).get(metric, 1.0) < ALPHA
+            delta = mean - refrow["per_lang"][key][metric][0]
+            series.setdefault(name, {})[(ds, key)] = (delta, 0.0 if math.isnan(std) else std, significant)
+            seeds[name] = row["n"]
+    if not series:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    width = 0.84 / len(series)
+    fig, ax = plt.subplots(figsize=(max(8.0, 0.22 * len(columns) * len(series) + 3.5), 4.2), layout="constrained")
+    from matplotlib.patches import Patch
+
+    colours, handles = plt.get_cmap("tab10").colors, []
+    for i, (name, cells) in enumerate(series.items()):
+        colour = colours[i % len(colours)]
+        handles.append(Patch(color=colour, label=f"{name} (n={seeds[name]})"))
+        for j, col in enumerate(columns):
+            if col not in cells:
+                continue
+            delta, std, significant = cells[col]
+            ax.bar(j - 0.42 + width * (i + 0.5), delta, width * 0.9, yerr=std or None, capsize=1.5,
+                   color=colour if significant else "white", edgecolor=colour, hatch=None if significant else "///")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(range(len(columns)), [k if ds.split("/")[0] != "tydi" else f"tydi {k}" for ds, k in columns],
+                  fontsize=8)
+    ax.set_ylabel(f"{metric} minus {ref}")
+    ax.set_title(f"{metric} change against {ref} per language (mean over seeds, error bar = std; solid = significant "
+                 f"at p < {ALPHA} after Holm, hatched = not)", fontsize=9, wrap=True)
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
 def write(result: dict[str, Any], out_dir: Path) -> None:
-    """``per_language.json`` and ``per_language.md`` in ``out_dir``."""
+    """``per_language.json``, ``per_language.md`` and ``per_language.png`` (the changes plotted) in ``out_dir``."""
     out_dir = Path(out_dir)
-    (out_dir / "per_language.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    (out_dir / "per_language.json").write_text(json.dumps(_no_nan(result), indent=1, allow_nan=False) + "\n",
+                                               encoding="utf-8")
     (out_dir / "per_language.md").write_text(markdown(result), encoding="utf-8")
+    plot(result, out_dir / "per_language.png")

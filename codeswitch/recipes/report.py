@@ -17,6 +17,7 @@ import csv
 import json
 import math
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -198,7 +199,7 @@ def comparison_table(aggs: list[dict[str, Any]], pairs: tuple[tuple[str, str], .
 
 
 def plot(aggs: list[dict[str, Any]], path: Path, title: str) -> None:
-    """Grouped bars (one group per setting, one bar per model) for a dataset's headline figures."""
+    """One bar per finished (model, setting), coloured by model (error bar: std over seeds), per headline figure."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -207,30 +208,28 @@ def plot(aggs: list[dict[str, Any]], path: Path, title: str) -> None:
     done = [a for a in aggs if a["n"] > 0]
     cols = _columns(done[0]["kind"])
     models = list(dict.fromkeys(a["model"] for a in done))
-    settings = list(dict.fromkeys(a["setting"] for a in done))
+    bars = [(a["model"], a["setting"]) for a in done]  # one bar per finished (model, setting), side by side
+    colours = dict(zip(models, plt.get_cmap("tab10").colors, strict=False))
     ncols = 2
     nrows = (len(cols) + 1) // ncols
-    fig, grid = plt.subplots(nrows, ncols, figsize=(max(10, 0.8 * len(settings) * ncols), 3.8 * nrows), squeeze=False)
+    fig, grid = plt.subplots(nrows, ncols, figsize=(max(10, 0.45 * len(bars) * ncols + 2), 3.8 * nrows + 0.6),
+                             squeeze=False, layout="constrained")
     axes = [ax for row in grid for ax in row]
     for ax in axes[len(cols):]:
         ax.set_visible(False)
-    width = 0.8 / max(1, len(models))
     for ax, (col, name, _, _) in zip(axes, cols, strict=False):
-        for i, m in enumerate(models):
-            xs, ys, es = [], [], []
-            for j, s in enumerate(settings):
-                a = next((a for a in done if a["model"] == m and a["setting"] == s), None)
-                if a is not None and not math.isnan(a[col]):
-                    xs.append(j + i * width)
-                    ys.append(a[col])
-                    es.append(0.0 if math.isnan(a[col + "_std"]) else a[col + "_std"])
-            ax.bar(xs, ys, width, yerr=es if any(es) else None, capsize=2, label=m)
-        ax.set_xticks([j + width * (len(models) - 1) / 2 for j in range(len(settings))])
-        ax.set_xticklabels(settings, rotation=45, ha="right", fontsize=8)
+        for x, (m, s) in enumerate(bars):
+            a = next(a for a in done if a["model"] == m and a["setting"] == s)
+            if not math.isnan(a[col]):
+                std = a[col + "_std"]
+                ax.bar(x, a[col], 0.8, color=colours[m], yerr=None if math.isnan(std) else std, capsize=2)
+        ax.set_xticks(range(len(bars)), [s for _, s in bars], rotation=45, ha="right", fontsize=8)
         ax.set_title(name, fontsize=10)
-    axes[0].legend(fontsize=8)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    if len(models) > 1:
+        from matplotlib.patches import Patch
+
+        axes[0].legend(handles=[Patch(color=colours[m], label=m) for m in models], fontsize=8)
+    fig.suptitle(textwrap.fill(title, 110), fontsize=10)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -185,6 +186,11 @@ def headline(entry: dict) -> tuple[str, dict[str, float]]:
     return metric, {lang: m[metric] for lang, m in entry["per_lang"].items()}
 
 
+def short_name(model: str) -> str:
+    """A model's label in a plot: a local path's last folder (``/root/.cache/e5-small`` -> ``e5-small``)."""
+    return Path(model).name if ("/" in model and Path(model).exists()) or model.startswith(("/", ".")) else model
+
+
 def bar_plot(series: dict[str, dict[str, float]], title: str, ylabel: str, path: Path) -> Path:
     """Grouped bars: one group per language, one bar per series (model or setting)."""
     import matplotlib
@@ -194,15 +200,16 @@ def bar_plot(series: dict[str, dict[str, float]], title: str, ylabel: str, path:
 
     langs = sorted({lang for s in series.values() for lang in s})
     width = 0.8 / max(1, len(series))
-    fig, ax = plt.subplots(figsize=(max(4.0, 0.6 * len(langs) * max(1, len(series)) + 2), 3.5))
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.5 * len(langs) * max(1, len(series)) + 3), 3.6),
+                           layout="constrained")
     for i, (name, values) in enumerate(series.items()):
-        x = np.arange(len(langs)) + i * width
-        ax.bar(x, [values.get(lang, 0.0) for lang in langs], width, label=name)
-    ax.set_xticks(np.arange(len(langs)) + width * (len(series) - 1) / 2, [mark(lang) for lang in langs])
+        x = np.arange(len(langs)) - 0.4 + width * (i + 0.5)
+        ax.bar(x, [values.get(lang, 0.0) for lang in langs], width * 0.88, label=short_name(name))  # a gap between
+    ax.set_xticks(np.arange(len(langs)), [mark(lang) for lang in langs])
     ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
+    ax.set_title(textwrap.fill(title, 90), fontsize=9)
+    if len(series) > 1:  # beside the axes, never over the bars
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
@@ -225,4 +232,6 @@ def write_report(results: dict, out: Path) -> None:
             bar_plot(series, f"{ds}: {results['model']} ({LOW_NOTE[:-1]})", "mAP", out / f"{slug(ds)}.png")
         else:
             metric, values = headline(entry)
-            bar_plot({results["model"]: values}, f"{ds}: {results['model']}", metric, out / f"{slug(ds)}.png")
+            if len(values) > 1:  # one language is one bar: the table says it
+                bar_plot({results["model"]: values}, f"{ds}: {short_name(results['model'])}", metric,
+                         out / f"{slug(ds)}.png")

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from codeswitch.recipes.per_language import holm, markdown, paired_randomization, per_language
+from codeswitch.recipes.per_language import holm, markdown, paired_randomization, per_language, plot, write
 from codeswitch.recipes.runner import StepResult
 from evaluation.trec_io import write_per_query
 
@@ -75,3 +75,19 @@ def test_the_upper_bound_row_is_the_references_even_after_a_baseline(tmp_path):
     res = per_language(steps, ["afriqa/dev", "afriqa/dev-en"], upper_bounds={"afriqa/dev": "afriqa/dev-en"},
                        resamples=100)
     assert "| upper bound: off-the-shelf, English question | 1 | 0.800 | 0.800 | |" in markdown(res)
+
+
+def test_write_gives_strict_json_and_a_plot_of_the_changes(tmp_path):
+    base = {f"q{i}": 0.3 + 0.01 * i for i in range(12)}
+    steps = [_cell(tmp_path, "e5/off-the-shelf", {"ha-en": base}),
+             _cell(tmp_path, "e5/good/seed1", {"ha-en": {q: v + 0.2 for q, v in base.items()}})]
+    res = per_language(steps, ["afriqa/dev"], resamples=500)
+    out = tmp_path / "results"
+    out.mkdir()
+    write(res, out)
+    text = (out / "per_language.json").read_text(encoding="utf-8")
+    assert "NaN" not in text and json.loads(text)["datasets"]["afriqa/dev"]["rows"]["e5/good"]["per_lang"][
+        "ha-en"]["ndcg@10"][1] is None  # one seed: no std, written as null
+    assert (out / "per_language.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not plot(per_language(steps[:1], ["afriqa/dev"]), tmp_path / "none.png")  # nothing trained: no plot
+    assert not (tmp_path / "none.png").exists()
