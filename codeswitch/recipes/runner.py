@@ -362,6 +362,8 @@ class RecipeRunner:
         """WiSE-FT: blend the seed's model of ``setting['interpolate']`` with the base (``codeswitch interpolate``)."""
         label, src = f"{mname}/{sname}/seed{seed}", setting["interpolate"]
         trained = self.trained.get((mname, src, seed))
+        if trained is None and not self.filter.keep(mname, src, seed):  # e.g. --settings of the blends alone
+            trained = self._finished_training(seed, mname, model, src)
         if trained is None:
             why = f"{mname}/{src}/seed{seed} is not trained (run that setting first)"
             self.steps.append(StepResult("interpolate", label, "unavailable", "", message=why))
@@ -376,19 +378,33 @@ class RecipeRunner:
             return  # a planned blend (dry run) still lists its evaluation
         self._evaluate(label, str(mdir), self.out / self.recipe.eval_dir / mname / sname / f"seed{seed}", {}, res.hash)
 
+    def _train_step(self, seed: int, mname: str, model: dict, sname: str) -> tuple[Path, list[str], dict[str, Any]]:
+        """(model folder, ``codeswitch train`` argv, config whose hash identifies the step) of one cell."""
+        setting = self.recipe.settings[sname]
+        mdir = self.out / "models" / mname / sname / f"seed{seed}"
+        opts = dict(self.recipe.train) | dict(model.get("train", {})) | {
+            k: v for k, v in setting.items() if k not in SETTING_KEYS}
+        opts |= {k: v for k, v in _prefixes(model).items() if v is not None}
+        cmd = ["train", "--data", str(self.data_out[setting["data"]]), "--model", model["path"], *as_options(opts),
+               "--seed", str(seed), "--out", str(mdir), "--overwrite"]
+        return mdir, cmd, {"args": cmd[:-3] + cmd[-1:], "data": self.data_hash.get(setting["data"], "")}
+
+    def _finished_training(self, seed: int, mname: str, model: dict, sname: str) -> str | None:
+        """The hash of a cell left out of this run (``--settings``) if its training is finished with today's config."""
+        if self.recipe.settings[sname].get("data") in self.unavailable:
+            return None
+        mdir, _, config = self._train_step(seed, mname, model, sname)
+        h = config_hash(config)
+        done = read_sidecar(mdir, need_output=not self.report_only)
+        return h if done is not None and done.get("hash") == h else None
+
     def _train_and_eval(self, seed: int, mname: str, model: dict, sname: str, setting: dict) -> None:
         label = f"{mname}/{sname}/seed{seed}"
         data = setting["data"]
         if data in self.unavailable:
             self.steps.append(StepResult("train", label, "unavailable", "", message=self.unavailable[data]))
             return
-        mdir = self.out / "models" / mname / sname / f"seed{seed}"
-        opts = dict(self.recipe.train) | dict(model.get("train", {})) | {
-            k: v for k, v in setting.items() if k not in SETTING_KEYS}
-        opts |= {k: v for k, v in _prefixes(model).items() if v is not None}
-        cmd = ["train", "--data", str(self.data_out[data]), "--model", model["path"], *as_options(opts),
-               "--seed", str(seed), "--out", str(mdir), "--overwrite"]
-        config = {"args": cmd[:-3] + cmd[-1:], "data": self.data_hash.get(data, "")}
+        mdir, cmd, config = self._train_step(seed, mname, model, sname)
         res = self._step("train", label, mdir, config, lambda: self.invoker(cmd))
         if res.status == "failed":
             return
@@ -398,8 +414,9 @@ class RecipeRunner:
     # ------------------------------------------------------------------ all
     def needed_data(self) -> set[str]:
         """Data entries used by the selected settings, with everything they read."""
-        wanted = {s["data"] for n, s in self.recipe.settings.items()
-                  if s.get("data") and self.filter.keep(setting=n)}
+        kept = [s for n, s in self.recipe.settings.items() if self.filter.keep(setting=n)]
+        sources = [self.recipe.settings[s["interpolate"]] for s in kept if "interpolate" in s]  # a blend's cell
+        wanted = {s["data"] for s in kept + sources if s.get("data")}
         closure: set[str] = set()
         stack = list(wanted)
         while stack:

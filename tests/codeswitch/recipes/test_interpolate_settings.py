@@ -78,3 +78,23 @@ def test_a_blend_listed_before_its_source_is_refused(tmp_path, shared_data):
     settings = {"w": {"interpolate": "english", "lam": 0.5}, "english": {"data": "en"}}
     with pytest.raises(ConfigError, match="not a trained setting listed above it"):
         load_recipe(_recipe(tmp_path, shared_data, settings=settings))
+
+
+def test_blends_run_alone_once_their_source_is_trained(tmp_path, shared_data):
+    """``--settings english-wise-0.5`` after the english cells ran: the blends find them by hash."""
+    from codeswitch.recipes.runner import RunFilter
+
+    recipe = load_recipe(_recipe(tmp_path, shared_data, settings=_settings(
+        **{"english-wise-0.5": {"interpolate": "english", "lam": 0.5}})))
+    out = tmp_path / "out"
+    RecipeRunner(recipe, out, RunFilter(settings={"english"}, seeds={1}), echo=lambda s: None,
+                 invoker=BlendingInvoker()).run()
+    fake = BlendingInvoker()
+    steps = RecipeRunner(recipe, out, RunFilter(settings={"english-wise-0.5"}), echo=lambda s: None,
+                         invoker=fake).run()
+    assert fake.commands("train") == []  # the filter keeps the source out: never trained here
+    assert [c[c.index("--tuned") + 1] for c in fake.commands("interpolate")] == [str(out / "models/m/english/seed1")]
+    blend = {s.name: s for s in steps if s.kind == "interpolate"}
+    assert blend["m/english-wise-0.5/seed1"].status == "ran"
+    assert blend["m/english-wise-0.5/seed2"].status == "unavailable"  # seed 2 of english never ran
+    assert "not trained" in blend["m/english-wise-0.5/seed2"].message
