@@ -99,10 +99,20 @@ def read_sidecar(out: Path, need_output: bool = True) -> dict[str, Any] | None:
 
 
 def invoke(args: list[str]) -> None:
-    """Run ``codeswitch ARGS`` in this process (errors propagate as exceptions)."""
+    """Run ``codeswitch ARGS`` in this process (errors propagate as exceptions).
+
+    Ctrl-C (or SIGTERM, which the CLI turns into KeyboardInterrupt) stops the whole run: click's
+    ``standalone_mode=False`` reports it as ``click.Abort``, which would otherwise count as one failed
+    cell and let the grid go on to the next.
+    """
+    import click
+
     from codeswitch.recipes.stages import stage_group
 
-    stage_group().main(args=[str(a) for a in args], prog_name="codeswitch", standalone_mode=False)
+    try:
+        stage_group().main(args=[str(a) for a in args], prog_name="codeswitch", standalone_mode=False)
+    except click.exceptions.Abort:
+        raise KeyboardInterrupt(f"interrupted during codeswitch {args[0] if args else ''}") from None
 
 
 def command_has_option(command: str, option: str) -> bool:

@@ -307,3 +307,30 @@ def test_device_override_enters_every_hash(tmp_path, shared_data):
     assert real.exit_code != 0 and "give another --out" in real.output and "Traceback" not in real.output
     assert sorted(p.name for p in (out / "models" / "m" / "english").iterdir()) == [
         "seed1", "seed1.step.json", "seed2", "seed2.step.json"]
+
+
+def test_ctrl_c_inside_a_stage_stops_the_run_instead_of_failing_one_cell(tmp_path, shared_data, monkeypatch):
+    """click (standalone_mode=False) turns Ctrl-C into click.Abort; the run must stop, not go on to the next cell."""
+    import click
+
+    from codeswitch.recipes import runner
+
+    @click.command(context_settings={"ignore_unknown_options": True})
+    @click.argument("rest", nargs=-1, type=click.UNPROCESSED)
+    def interrupted(rest):
+        raise KeyboardInterrupt  # what the user's Ctrl-C (or SIGTERM, through the CLI) raises mid-stage
+
+    class Every(click.Group):
+        def get_command(self, ctx, name):
+            return interrupted
+
+    recipe = load_recipe(_recipe(tmp_path, shared_data))  # the schema reads the real commands
+    monkeypatch.setattr("codeswitch.recipes.stages.stage_group", lambda: Every())
+    with pytest.raises(KeyboardInterrupt):
+        runner.invoke(["evaluate", "--model", "bm25"])
+    echoed: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        RecipeRunner(recipe, tmp_path / "out", echo=echoed.append, invoker=runner.invoke).run()
+    assert not any(line.startswith("[fail]") for line in echoed), echoed
+    # split and pairs are built in-process; the first stage command (generate) is interrupted, nothing after it runs
+    assert echoed[-1].startswith("[run]  data cs") and not any(" train " in line or " eval " in line for line in echoed)
