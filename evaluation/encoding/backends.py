@@ -44,6 +44,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from codeswitch.errors import ConfigError
 
@@ -84,10 +85,7 @@ def token_length_order(model, texts: Sequence[str], show_progress: bool = False)
     """
     tokenizer = getattr(model, "tokenizer", None)
     if callable(tokenizer):  # in chunks: only the lengths are kept, never all token ids of a large block
-        from tqdm import tqdm
-
-        lengths = []
-        chunks = range(0, len(texts), 2048)
+        lengths, chunks = [], range(0, len(texts), 2048)
         for i in tqdm(chunks, desc="tokenise", unit="chunk", disable=not show_progress or len(chunks) < 4):
             ids = tokenizer(list(texts[i:i + 2048]), truncation=True, max_length=model.max_seq_length or None)
             lengths.extend(len(x) for x in ids["input_ids"])
@@ -96,8 +94,7 @@ def token_length_order(model, texts: Sequence[str], show_progress: bool = False)
     return np.argsort([-n for n in lengths], kind="stable")
 
 
-def batches_in_length_order(model, texts: Sequence[str], batch_size: int, prefix: str = "",
-                            show_progress: bool = False):
+def batches_in_length_order(model, texts: Sequence[str], batch_size: int, prefix: str = "", show_progress=False):
     """(order, batches): ``texts`` in the :func:`token_length_order` of ``prefix + text``, in batches.
 
     A final batch of one text joins the batch before it: ``torch.compile`` specialises on size-1
@@ -145,8 +142,6 @@ def quantize_int8(model) -> None:
 
 def first_compiled_call(run: Callable):
     """``run()``, the call that compiles the int8 model: say so first, and turn a missing compiler into one line."""
-    from tqdm import tqdm
-
     tqdm.write("compiling the int8 model (once per process, about a minute on 2 cores)", file=sys.stderr)
     try:
         return run()
@@ -169,12 +164,9 @@ def torch_encoder(model, bf16: bool, quantize: str = "none") -> EncodeFn:
 
     def encode(texts, prefix, batch_size, normalize, show_progress):
         nonlocal to_compile
-        from tqdm import tqdm
-
         order, batches = batches_in_length_order(model, texts, batch_size, prefix, show_progress)
         parts = []
         ctx = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
-        # counted in texts (texts/s is the figure to compare); the first batches hold the longest texts
         bar = tqdm(total=len(texts), desc="encode", unit="text", disable=not show_progress)
         with ctx, bar:
             for batch in batches:
@@ -268,17 +260,14 @@ def onnx_encoder(model, fingerprint: str, quantize: str, cache_dir: Path | None)
         root = Path(tempfile.mkdtemp(prefix="codeswitch-onnx-"))
         atexit.register(shutil.rmtree, root, True)
     if quantize == "int8":  # per-tensor activation scales: measured lossy on cross-lingual sets
-        __import__("tqdm").tqdm.write(ONNX_INT8_WARNING, file=sys.stderr)
+        tqdm.write(ONNX_INT8_WARNING, file=sys.stderr)
     path = export_onnx(model, root / _export_key(model, fingerprint, quantize), quantize)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     names = _input_names(model)
     tail = list(model)[1:]
 
     def encode(texts, prefix, batch_size, normalize, show_progress):
-        from tqdm import tqdm
-
-        order, batches = batches_in_length_order(model, [prefix + t for t in texts], batch_size,
-                                                 show_progress=show_progress)
+        order, batches = batches_in_length_order(model, [prefix + t for t in texts], batch_size, "", show_progress)
         parts = []
         bar = tqdm(total=len(texts), desc="encode (onnx)", unit="text", disable=not show_progress)
         for batch in batches:
