@@ -240,7 +240,8 @@ def plot(result: dict[str, Any], path: Path, metric: str = "ndcg@10") -> bool:
             mean, std = cell[metric]
             significant = cell.get("p_holm", {}).get(metric, 1.0) < ALPHA
             delta = mean - refrow["per_lang"][key][metric][0]
-            series.setdefault(name, {})[(ds, key)] = (delta, 0.0 if math.isnan(std) else std, significant)
+            no_std = std is None or math.isnan(std)  # one seed: NaN in memory, null in per_language.json
+            series.setdefault(name, {})[(ds, key)] = (delta, 0.0 if no_std else std, significant)
             seeds[name] = row["n"]
     if not series:
         return False
@@ -250,9 +251,9 @@ def plot(result: dict[str, Any], path: Path, metric: str = "ndcg@10") -> bool:
     import matplotlib.pyplot as plt
 
     width = 0.84 / len(series)
-    fig, ax = plt.subplots(figsize=(max(8.0, 0.22 * len(columns) * len(series) + 3.5), 4.2), layout="constrained")
     from matplotlib.patches import Patch
 
+    fig, ax = plt.subplots(figsize=(max(8.0, 0.22 * len(columns) * len(series) + 3.5), 4.2), layout="constrained")
     colours, handles = plt.get_cmap("tab10").colors, []
     for i, (name, cells) in enumerate(series.items()):
         colour = colours[i % len(colours)]
@@ -264,7 +265,8 @@ def plot(result: dict[str, Any], path: Path, metric: str = "ndcg@10") -> bool:
             ax.bar(j - 0.42 + width * (i + 0.5), delta, width * 0.9, yerr=std or None, capsize=1.5,
                    color=colour if significant else "white", edgecolor=colour, hatch=None if significant else "///")
     ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_xticks(range(len(columns)), [k if ds.split("/")[0] != "tydi" else f"tydi {k}" for ds, k in columns],
+    # a dataset of several row keys labels them by key (ha-en); a dataset of one key by the dataset id (tydi/sw)
+    ax.set_xticks(range(len(columns)), [k if len(result["datasets"][ds]["keys"]) > 1 else ds for ds, k in columns],
                   fontsize=8)
     ax.set_ylabel(f"{metric} minus {ref}")
     ax.set_title(f"{metric} change against {ref} per language (mean over seeds, error bar = std; solid = significant "

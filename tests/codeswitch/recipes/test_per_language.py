@@ -89,5 +89,6 @@ def test_write_gives_strict_json_and_a_plot_of_the_changes(tmp_path):
     assert "NaN" not in text and json.loads(text)["datasets"]["afriqa/dev"]["rows"]["e5/good"]["per_lang"][
         "ha-en"]["ndcg@10"][1] is None  # one seed: no std, written as null
     assert (out / "per_language.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert plot(json.loads(text), tmp_path / "again.png")  # replotting the written JSON (std null) works too
     assert not plot(per_language(steps[:1], ["afriqa/dev"]), tmp_path / "none.png")  # nothing trained: no plot
     assert not (tmp_path / "none.png").exists()
