@@ -41,7 +41,8 @@ class PairConfig:
         inputs: ``[LANG=]PATH`` translated QA files (see :func:`codeswitch.parallel.pairs.read_parallel`).
         out, fmt: output path and format (jsonl / parquet / hf).
         pairs: ``all``, ``mono`` or ``cross``; ``passage``: ``paragraph`` or ``sentence``.
-        langs: languages to use (empty = all read); ``per_item``: sampled language pairs per item.
+        langs: languages to use (empty = all read); ``per_item``: sampled language pairs per item;
+            ``pivot``: keep only the language pairs with this language on one side (None = all).
         seed: seed for sampling and switching.
         split_by: ``title`` for an article split; ``held_out``: fraction or number of titles;
             ``split_seed``; ``keep_split``: ``train``, ``heldout`` or ``both``.
@@ -58,6 +59,7 @@ class PairConfig:
     passage: str = "paragraph"
     langs: tuple[str, ...] = ()
     per_item: int | None = None
+    pivot: str | None = None
     seed: int = 13
     split_by: str | None = None
     held_out: float = 0.2
@@ -94,7 +96,7 @@ def pair_records(config: PairConfig, stats: PairStats, progress: bool = False) -
     split = split_by_title(items, config.held_out, config.split_seed) if config.split_by else None
     keep = None if split is None or config.keep_split == "both" else config.keep_split
     records = build_pairs(items, config.pairs, config.passage, config.langs or None, config.per_item, config.seed,
-                          split, keep, stats)
+                          split, keep, stats, pivot=config.pivot)
     if not config.align_switch:
         yield from records
         return
@@ -196,6 +198,9 @@ PAIR_OPTIONS = [
     click.option("--passage", "passage_unit", type=click.Choice(PASSAGE_UNITS), default="paragraph",
                  show_default=True, help="--pairs: the paragraph or the answer-bearing sentence."),
     click.option("--pair-langs", default="", help="--pairs: comma-separated languages to use (default: all read)."),
+    click.option("--pair-pivot", default=None,
+                 help="--pairs: keep only language pairs with this language on one side (e.g. en: x->en and "
+                      "en->x, none between two other languages)."),
     click.option("--pairs-per-item", type=int, default=None,
                  help="--pairs: sample this many language pairs per item (seeded) instead of all."),
     click.option("--split-by", type=click.Choice(["title"]), default=None,
@@ -230,7 +235,8 @@ def config_from_options(inputs, out, fmt, seed, ratio, side, workers, opts: dict
     split = lambda s: tuple(x.strip() for x in s.split(",") if x.strip())  # noqa: E731
     return PairConfig(
         inputs=tuple(inputs), out=str(out), fmt=fmt, pairs=opts["pairs"], passage=opts["passage_unit"],
-        langs=split(opts["pair_langs"]), per_item=opts["pairs_per_item"], seed=seed, split_by=opts["split_by"],
+        langs=split(opts["pair_langs"]), per_item=opts["pairs_per_item"], pivot=opts["pair_pivot"], seed=seed,
+        split_by=opts["split_by"],
         held_out=opts["held_out"], split_seed=opts["split_seed"], keep_split=opts["keep_split"],
         align_switch=split(opts["align_switch"]), ratio=ratio, side=side, max_phrase_len=opts["max_phrase_len"],
         alignments=tuple(opts["alignments"]), rel_iterations=opts["align_iterations"], workers=workers,

@@ -256,6 +256,26 @@ def _rows_of(path: Path) -> Iterator[tuple[int, Any]]:
         yield from iter_json_lines(path)
 
 
+def read_tsv_sentences(path: Path) -> Iterator[tuple[str, str]]:
+    """``(index_id, text)`` of a parallel sentence TSV (FLORES via SIB-200), in file order.
+
+    Each sentence is its own item: query, paragraph and sentence are the same text, so
+    ``build_pairs(mode="cross")`` yields translation pairs (query in one language, passage in another).
+
+    Raises:
+        DataFormatError: naming file and line for a missing column, a wrong field count, an empty or
+            repeated id (see :func:`codeswitch.parallel.bitext.read_tsv_pairs`) or an empty text.
+    """
+    from codeswitch.parallel.bitext import _read_tsv_rows
+
+    _, rows = _read_tsv_rows(path)
+    for pid, (line, text) in rows.items():
+        if not text.strip():
+            raise DataFormatError("field 'text' is empty; every row needs its sentence — fill it or drop the row",
+                                  path, line)
+        yield pid, text.strip()
+
+
 def read_parallel(
     specs: Sequence[str],
     langs: Sequence[str] | None = None,
@@ -267,7 +287,9 @@ def read_parallel(
         specs: ``[LANG=]PATH`` entries. ``*.json`` files are SQuAD format (one language per file;
             language from ``LANG=`` or the file name); ``*.jsonl``/``*.parquet`` files and
             ``save_to_disk`` directories are long format with a language column (or one language
-            given by ``LANG=``); ``hub:ID`` loads a Hugging Face dataset (``train`` split).
+            given by ``LANG=``); ``*.tsv`` files are parallel sentences (``index_id`` and ``text``
+            columns, one language per file, see :func:`read_tsv_sentences`); ``hub:ID`` loads a
+            Hugging Face dataset (``train`` split).
         langs: keep only these languages (default: all read).
         **fields: column names for long-format input (``id_field``, ``lang_field``, ...).
 
@@ -289,7 +311,13 @@ def read_parallel(
             continue
         if not path.exists():
             raise DataFormatError("no such file or directory; check the input path", path)
-        if path.suffix == ".json":
+        if path.suffix == ".tsv":
+            lang = lang or lang_from_name(path)
+            if keep is not None and lang not in keep:
+                continue
+            for pid, text in read_tsv_sentences(path):
+                _add(order, lang, pid, "", ItemText(text, text, text), path)
+        elif path.suffix == ".json":
             lang = lang or lang_from_name(path)
             if lang in seen_lang_file:
                 raise ConfigError(
@@ -357,16 +385,23 @@ def item_rng(seed: int, pair_id: str, salt: str = "") -> random.Random:
     return random.Random(int.from_bytes(digest, "big"))
 
 
-def language_pairs(langs: Sequence[str], mode: str) -> list[tuple[str, str]]:
-    """Ordered ``(query_lang, passage_lang)`` pairs for ``mode`` (mono first, then cross)."""
+def language_pairs(langs: Sequence[str], mode: str, pivot: str | None = None) -> list[tuple[str, str]]:
+    """Ordered ``(query_lang, passage_lang)`` pairs for ``mode`` (mono first, then cross).
+
+    ``pivot`` keeps only the pairs with that language on one side (or both): ``en`` with
+    ``cross`` gives x -> en and en -> x, no pair between two other languages.
+    """
     if mode not in PAIR_MODES:
         raise ConfigError(f"--pairs must be one of {', '.join(PAIR_MODES)}, found {mode!r}")
+    if pivot is not None and pivot not in langs:
+        raise ConfigError(f"pivot language {pivot!r} is not among the languages read ({', '.join(langs)}); "
+                          "add its file or choose one of those")
     out = []
     if mode in ("all", "mono"):
         out += [(lang, lang) for lang in langs]
     if mode in ("all", "cross"):
         out += [(a, b) for a in langs for b in langs if a != b]
-    return out
+    return [c for c in out if pivot in c] if pivot is not None else out
 
 
 def build_pairs(
@@ -380,6 +415,7 @@ def build_pairs(
     keep_split: str | None = None,
     stats: PairStats | None = None,
     source: str = "parallel",
+    pivot: str | None = None,
 ) -> Iterator[Example]:
     """Yield mono/cross-lingual :class:`Example` records for each item.
 
@@ -394,6 +430,7 @@ def build_pairs(
         keep_split: emit only items of this split (``train``/``heldout``); None keeps both.
         stats: filled in while iterating.
         source: stored as ``meta.source``.
+        pivot: keep only the language pairs with this language on one side (see :func:`language_pairs`).
     """
     if passage not in PASSAGE_UNITS:
         raise ConfigError(f"--passage must be one of {', '.join(PASSAGE_UNITS)}, found {passage!r}")
@@ -401,7 +438,7 @@ def build_pairs(
         raise ConfigError(f"pairs per item must be >= 1, found {per_item}")
     items = list(items)
     use = sorted({check_lang(x) for x in langs}) if langs else sorted({lg for it in items for lg in it.texts})
-    combos = language_pairs(use, mode)
+    combos = language_pairs(use, mode, check_lang(pivot) if pivot else None)
     st = stats if stats is not None else PairStats()
     st.languages = list(use)
     present: Counter[str] = Counter()

@@ -19,7 +19,7 @@ TOP_KEYS = ("name", "description", "paths", "split", "data", "models", "train", 
             "eval", "sizes", "eval_dir", "compare", "significance")
 SETTING_KEYS = ("data", "needs", "label", "interpolate", "lam")
 DATA_KEYS = ("pairs", "generate", "command", "needs", "ext")
-PAIRS_KEYS = ("inputs", "mode", "passage", "per_item", "seed", "langs")
+PAIRS_KEYS = ("inputs", "mode", "passage", "per_item", "seed", "langs", "pivot")
 MODEL_KEYS = ("path", "query_prefix", "passage_prefix", "train")
 SPLIT_KEYS = ("titles_from", "held_out", "seed")
 RUNNER_FILLED = ("data", "model", "out", "seed", "model_name", "overwrite", "resume", "help")

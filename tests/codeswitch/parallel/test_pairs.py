@@ -169,3 +169,36 @@ def test_hf_dataset_with_language_column(tmp_path: Path) -> None:
     recs = list(build_pairs(items, "all"))
     assert sorted(r.id for r in recs) == ["a/en-en", "a/en-sw", "a/sw-en", "a/sw-sw", "b/en-en"]
     assert next(r for r in recs if r.id == "a/en-sw").passage == "Yeye."
+
+
+def test_flores_tsv_translation_pairs_through_an_english_pivot(shared_data: Path) -> None:
+    """FLORES sentences (SIB-200 TSVs) become items keyed by index_id; cross + pivot en gives x->en and en->x only."""
+    flores = shared_data / "flores-sib200"
+    files = {"en": "eng_Latn", "ha": "hau_Latn", "zu": "zul_Latn", "rw": "kin_Latn"}
+    items = read_parallel([f"{lg}={flores / name}.train.tsv" for lg, name in files.items()])
+    assert len(items) == 701 and all(len(it.texts) == 4 for it in items)
+    # the first row of each file, read here with the csv module (not our reader)
+    import csv
+
+    with open(flores / "hau_Latn.train.tsv", encoding="utf-8", newline="") as fh:
+        first = next(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+    ha = next(it for it in items if it.pair_id == first["index_id"]).texts["ha"]
+    assert ha.query == ha.paragraph == ha.sentence == first["text"].strip()
+    stats = PairStats()
+    recs = list(build_pairs(items, mode="cross", passage="sentence", pivot="en", stats=stats))
+    pairs = Counter((r.query_lang, r.passage_lang) for r in recs)
+    assert pairs == {(a, b): 701 for x in ("ha", "zu", "rw") for a, b in (("en", x), (x, "en"))}
+    assert stats.records == {"cross": 701 * 6}
+    by_id = {it.pair_id: it for it in items}
+    for r in recs[:50]:  # a record is a sentence and its translation, paired by index_id
+        assert r.query == by_id[r.pair_id].texts[r.query_lang].query
+        assert r.passage == by_id[r.pair_id].texts[r.passage_lang].paragraph
+
+
+def test_pivot_filters_language_pairs() -> None:
+    assert language_pairs(["de", "en", "fr"], "cross", "en") == [("de", "en"), ("en", "de"), ("en", "fr"),
+                                                                ("fr", "en")]
+    assert language_pairs(["de", "en", "fr"], "all", "en") == [("en", "en"), ("de", "en"), ("en", "de"),
+                                                              ("en", "fr"), ("fr", "en")]
+    with pytest.raises(CodeswitchError, match="pivot language 'sw'"):
+        language_pairs(["de", "en"], "cross", "sw")
