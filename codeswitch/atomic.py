@@ -61,11 +61,17 @@ def sweep_debris(parent: str | Path, prefix: str) -> list[Path]:
     return removed
 
 
-def check_output(path: Path, overwrite: bool) -> None:
-    """Refuse to clobber an existing output unless ``overwrite`` is set; refuse an unwritable folder."""
+def check_output(path: Path, overwrite: bool, folder: bool | None = None) -> None:
+    """Refuse to clobber an existing output unless ``overwrite`` is set; refuse an unwritable folder.
+
+    ``folder`` (True: the output is a folder, False: a file) also refuses, before any work is done, an
+    existing path of the other kind, which ``overwrite`` would not replace either (see :func:`atomic_path`).
+    """
     path = Path(path)
     if path.exists() and not overwrite:
         raise ConfigError(f"output {path} exists; pass --overwrite to replace it or choose another path")
+    if folder is not None and path.exists():
+        _refuse_other_kind(path, folder)
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
@@ -115,18 +121,24 @@ _SPACE = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 
 def _move_into_place(tmp: Path, path: Path) -> None:
     """Replace ``path`` by the finished ``tmp``; an error names the user's path, never our temporary."""
-    if tmp.is_dir() and path.exists() and not path.is_dir():
-        raise ConfigError(f"cannot write folder {path}: a file of that name is in the way; remove it or choose "
-                          "another output path")
-    if not tmp.is_dir() and path.is_dir() and not path.is_symlink():
-        raise ConfigError(f"cannot write file {path}: a folder of that name is in the way; remove it or choose "
-                          "another output path")
+    if path.exists():
+        _refuse_other_kind(path, tmp.is_dir())
     try:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
         os.replace(tmp, path)
     except OSError as exc:
         raise ConfigError(f"cannot write {path} ({exc.strerror}); choose a writable output path") from None
+
+
+def _refuse_other_kind(path: Path, folder: bool) -> None:
+    """Refuse to replace a file by a folder or a folder (not a link to one) by a file."""
+    if folder and not path.is_dir():
+        raise ConfigError(f"cannot write folder {path}: a file of that name is in the way; remove it or choose "
+                          "another output path")
+    if not folder and path.is_dir() and not path.is_symlink():
+        raise ConfigError(f"cannot write file {path}: a folder of that name is in the way; remove it or choose "
+                          "another output path")
 
 
 def make_scratch(kind: str, parent: str | Path | None = None) -> Path:

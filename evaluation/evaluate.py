@@ -88,7 +88,7 @@ def _measures(family: str) -> tuple[str, ...]:
 def evaluate(config: EvalConfig, out: Path, overwrite: bool = False, model=None) -> dict:
     """Evaluate ``config.model`` on ``config.datasets``; write everything under ``out``; return the metrics."""
     out = Path(out)
-    check_output(out, overwrite)
+    check_output(out, overwrite, folder=True)
     resolved = [resolve(d, Path(config.data_dir) if config.data_dir else None, config.langs or None,
                         Path(config.corpus) if config.corpus else None, config.titles or None,
                         config.query_lang, config.passage_lang)

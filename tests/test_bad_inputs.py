@@ -165,7 +165,7 @@ def _make_inputs(d: Path) -> None:
     pq.write_table(pa.Table.from_pylist([{**RECORD, "query": 3}]).drop_columns(["switches", "negatives", "meta"]),
                    d / "rec-types.parquet")
     (d / "rec-corrupt.parquet").write_bytes(raw[: len(raw) // 3])
-    for name in ("aligned", "empty-dir"):
+    for name in ("aligned", "empty-dir", "a-dir.jsonl"):
         (d / name).mkdir()
     (d / "aligned" / "pairs.jsonl").write_bytes(binary)
     for sym in ("forward", "reverse", "intersect", "grow-diag-final-and"):
@@ -521,6 +521,15 @@ CASES: list = [
     # ---------------------------------------------------------------- issue 23: the user's path, never our temporary
     ("eval-out-is-a-file", [*BEIR("good")[:-2], "--out", "{d}/a-file", "--overwrite"],
      ("a-file", "a file of that name is in the way")),
+    # the other kind of path in the way is refused before any work, not after it
+    ("gen-out-is-a-folder", [*GEN[:-3], "--out", "{d}/a-dir.jsonl", "--overwrite"],
+     ("a-dir.jsonl", "a folder of that name is in the way")),
+    ("induce-out-is-a-folder", ["lexicon", "induce", "{d}/aligned", "--out", "{d}/empty-dir", "--overwrite"],
+     ("empty-dir", "a folder of that name is in the way")),
+    ("interpolate-out-is-a-file", ["interpolate", "--tuned", "{tiny}", "--base", "{tiny}", "--lam", "0.5",
+                                   "--out", "{d}/a-file", "--overwrite"], ("a-file", "a file of that name")),
+    ("train-out-is-a-file", ["train", "--data", "{d}/train.jsonl", "--model", "{tiny}", "--out", "{d}/a-file",
+                             "--overwrite"], ("a-file", "a file of that name is in the way")),
 ]
 
 

@@ -109,7 +109,7 @@ def check_paths(base: str, tuned: str | Path, out: str | Path, overwrite: bool) 
         if _inside(out_r, src) or _inside(src, out_r):
             raise ConfigError(f"--out {out} overlaps {option} {given} (the same folder, or one inside the other); "
                               f"writing it would destroy {option}: choose another --out")
-    check_output(Path(out), overwrite)
+    check_output(Path(out), overwrite, folder=True)
     return base_dir
 
 

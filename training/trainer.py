@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codeswitch.atomic import atomic_path
+from codeswitch.atomic import atomic_path, check_output
 from codeswitch.errors import ConfigError
 from codeswitch.options import check_model_dir
 from training.config import TrainConfig
@@ -98,6 +98,7 @@ def _check_output(config: TrainConfig, resume: bool, overwrite: bool) -> None:
         if path.exists() and any(path.iterdir() if path.is_dir() else [path]) and not overwrite:
             raise ConfigError(f"{path} holds another run; pass --overwrite to replace it, --resume to continue "
                               "it, or choose another --out")
+        check_output(path, overwrite=True, folder=True)  # a file in the way of the model folder: refused now
 
 
 def load_model(config: TrainConfig):

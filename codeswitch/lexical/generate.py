@@ -219,7 +219,7 @@ def generate(config: GenerateConfig, overwrite: bool = False, progress: bool = T
         CodeswitchError: bad input or options; nothing is written then.
     """
     out, spath = Path(config.out), stats_path(config.out)
-    check_output(out, overwrite)
+    check_output(out, overwrite, folder=config.fmt == "hf")
     lexicons = load_lexicons(config)
     switcher = Switcher(lexicons, config.source_lang, config.switch)  # validates before any input is read
     from tqdm import tqdm

@@ -75,7 +75,7 @@ def align(source, target, out, src_lang, tgt_lang, symmetrize, backend, model_pa
     from codeswitch.parallel.bitext import read_line_pairs, read_tsv_pairs, units_from_items, write_alignment_dir
     from codeswitch.parallel.pairs import parse_lang_path, read_parallel
 
-    check_output(out, overwrite)
+    check_output(out, overwrite, folder=True)
     ckpt_dir = out.with_name(out.name + ".checkpoints")
     if resume and backend != "eflomal":
         raise ConfigError("--resume is only available for --backend eflomal; rerun simalign from the start")
@@ -184,7 +184,7 @@ def induce(aligned, out, scores, symmetrize, min_count, min_prob, min_reverse_pr
     )
     from codeswitch.parallel.induce import induce as run_induce
 
-    check_output(out, overwrite)
+    check_output(out, overwrite, folder=False)
     config = InduceConfig(min_count=min_count, min_prob=min_prob, min_reverse_prob=min_reverse_prob, top_k=top_k,
                           symmetrize=symmetrize)
     config.check()

@@ -121,7 +121,7 @@ def generate_pairs(config: PairConfig, overwrite: bool = False, progress: bool =
     from codeswitch.example_io import write_examples
 
     out = Path(config.out)
-    check_output(out, overwrite)
+    check_output(out, overwrite, folder=config.fmt == "hf")
     stats = PairStats()
     kinds: Counter[str] = Counter()
     switches: Counter[str] = Counter()

@@ -148,3 +148,29 @@ def test_a_folder_output_where_a_file_is_names_the_users_path(tmp_path):
         tmp.mkdir()
     assert (tmp_path / "results").read_text() == "the user's file"
     assert os.listdir(tmp_path) == ["results"]
+
+
+def test_check_output_refuses_the_other_kind_before_any_work(tmp_path):
+    (tmp_path / "a-file").write_text("keep", encoding="utf-8")
+    (tmp_path / "a-dir").mkdir()
+    with pytest.raises(ConfigError, match="a file of that name is in the way"):
+        atomic.check_output(tmp_path / "a-file", overwrite=True, folder=True)
+    with pytest.raises(ConfigError, match="a folder of that name is in the way"):
+        atomic.check_output(tmp_path / "a-dir", overwrite=True, folder=False)
+    atomic.check_output(tmp_path / "a-dir", overwrite=True, folder=True)
+    atomic.check_output(tmp_path / "a-file", overwrite=True)  # no kind given: only the overwrite rule
+    assert (tmp_path / "a-file").read_text(encoding="utf-8") == "keep"
+
+
+def test_evaluate_refuses_a_file_in_the_way_before_loading_the_model(tmp_path, monkeypatch):
+    import evaluation.evaluate as ev
+
+    def no_load(config):
+        raise AssertionError("the model was loaded before the output path was checked")
+
+    monkeypatch.setattr(ev, "build_model", no_load)
+    (tmp_path / "out").write_text("keep", encoding="utf-8")
+    config = ev.EvalConfig(model="bm25", datasets=("xquad-r/de",))
+    with pytest.raises(ConfigError, match="a file of that name is in the way"):
+        ev.evaluate(config, tmp_path / "out", overwrite=True)
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "keep"
