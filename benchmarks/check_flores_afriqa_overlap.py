@@ -80,9 +80,9 @@ def main() -> int:
     result = {"languages": rows, "english_paragraphs": len(passages),
               "paragraphs_containing_a_sentence": contains,
               f"paragraphs_sharing_a_{a.n_passage}_gram": len(p_shared), "paragraph_examples": p_shared[:3]}
-    lines = [f"# FLORES (SIB-200 train, 701 sentences) against AfriQA dev\n",
-             f"`python benchmarks/check_flores_afriqa_overlap.py` (raw files, no toolkit import; words = NFC, "
-             f"lower-cased letter/digit runs).\n",
+    lines = ["# FLORES (SIB-200 train, 701 sentences) against AfriQA dev\n",
+             "`python benchmarks/check_flores_afriqa_overlap.py` (raw files, no toolkit import; words = NFC, "
+             "lower-cased letter/digit runs).\n",
              f"| lang | FLORES sentences | AfriQA dev questions (all rows of the queries file) | equal to a FLORES sentence | sharing a word "
              f"{a.n_query}-gram |", "|---|---:|---:|---:|---:|"]
     lines += [f"| {r['lang']} | {r['flores_sentences']} | {r['questions']} | {r['questions_equal_to_a_sentence']} | "
