@@ -83,11 +83,13 @@ def main() -> int:
     lines = ["# FLORES (SIB-200 train, 701 sentences) against AfriQA dev\n",
              "`python benchmarks/check_flores_afriqa_overlap.py` (raw files, no toolkit import; words = NFC, "
              "lower-cased letter/digit runs).\n",
-             f"| lang | FLORES sentences | AfriQA dev questions (all rows of the queries file) | equal to a FLORES sentence | sharing a word "
+             "| lang | FLORES sentences | AfriQA dev questions (all rows of the queries file) | "
+             f"equal to a FLORES sentence | sharing a word "
              f"{a.n_query}-gram |", "|---|---:|---:|---:|---:|"]
     lines += [f"| {r['lang']} | {r['flores_sentences']} | {r['questions']} | {r['questions_equal_to_a_sentence']} | "
               f"{r[f'questions_sharing_a_{a.n_query}_gram']} |" for r in rows]
-    lines += ["", f"English gold paragraphs (deduplicated after this normalisation, which merges 2 of the 1,507): {len(passages)}; containing an "
+    lines += ["", "English gold paragraphs (deduplicated after this normalisation, which merges 2 of the 1,507): "
+              f"{len(passages)}; containing an "
               f"English FLORES sentence: {contains}; sharing a word {a.n_passage}-gram with one: {len(p_shared)}."]
     for r in rows:
         lines += [f"- {r['lang']} question sharing a {a.n_query}-gram: {ex!r}" for ex in r["examples"]]
