@@ -152,11 +152,13 @@ def test_sigterm_from_outside_during_worker_start_up(tmp_path):
 @pytest.mark.skipif(not os.path.isdir("/proc") or "fork" not in mp.get_all_start_methods(), reason="needs fork, /proc")
 def test_ctrl_c_with_two_workers_prints_no_worker_traceback(tmp_path):
     # Ctrl-C reaches the whole process group: workers must not print a KeyboardInterrupt traceback
-    proc, marker = _start(tmp_path, 2, kill_at=-1, session=True, chunks=40)
+    # 400 chunks of 256 pairs: seconds of work, so a loaded machine cannot finish it before the signal
+    proc, marker = _start(tmp_path, 2, kill_at=-1, session=True, chunks=400)
     deadline = time.monotonic() + 20
     while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
     time.sleep(0.2)
+    assert proc.poll() is None, "generate ended before the signal; give it more work"
     os.killpg(proc.pid, signal.SIGINT)
     out, err = _finish(proc, tmp_path)
     assert proc.returncode != 0 and "Traceback" not in err, err
