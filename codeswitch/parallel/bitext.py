@@ -35,7 +35,7 @@ from codeswitch.parallel.align import (
     parse_pharaoh,
     symmetrize,
 )
-from codeswitch.parallel.pairs import ParallelItem
+from codeswitch.parallel.pairs import ParallelItem, read_tsv_rows
 from codeswitch.tokenize import Token, tokenize
 
 ALIGN_FILES = ("forward", "reverse", "intersect", "grow-diag-final-and")
@@ -98,48 +98,6 @@ def read_line_pairs(src_path: Path, tgt_path: Path, src_lang: str, tgt_lang: str
     return [TextPair(str(n), sl, tl, a, b) for n, (a, b) in enumerate(zip(src, tgt, strict=True), 1)]
 
 
-TSV_ID_COLUMNS = ("index_id", "id")
-TSV_TEXT_COLUMN = "text"
-
-
-def _read_tsv_rows(path: Path) -> tuple[str, dict[str, tuple[int, str]]]:
-    """``(id column, {id: (line, text)})`` of a parallel TSV, in file order; see :func:`read_tsv_pairs`."""
-    from codeswitch.example_io import utf8_lines
-
-    lines = utf8_lines(path)
-    first = next(lines, None)
-    header = first[1].split("\t") if first else []
-    id_col = next((c for c in TSV_ID_COLUMNS if c in header), None)
-    if id_col is None or TSV_TEXT_COLUMN not in header:
-        found = ", ".join(repr(h) for h in header) if header else "an empty file"
-        raise DataFormatError(
-            f"expected a header line with an index_id (or id) column and a text column, found {found}; "
-            "a parallel TSV needs both (FLORES/SIB-200: index_id<TAB>category<TAB>text)", path, 1,
-        )
-    i_id, i_text = header.index(id_col), header.index(TSV_TEXT_COLUMN)
-    rows: dict[str, tuple[int, str]] = {}
-    for n, line in lines:
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        if len(fields) != len(header):
-            raise DataFormatError(
-                f"expected {len(header)} tab-separated fields ({', '.join(header)}), found {len(fields)}; "
-                "fix the row (a tab inside a text must be removed)", path, n,
-            )
-        key = fields[i_id].strip()
-        if not key:
-            raise DataFormatError(f"empty {id_col}; every row needs the id that pairs it with its translation",
-                                  path, n)
-        if key in rows:
-            raise DataFormatError(f"{id_col} {key!r} repeats line {rows[key][0]}; ids must be unique — drop the "
-                                  "duplicate row", path, n)
-        rows[key] = (n, fields[i_text])
-    if not rows:
-        raise DataFormatError("no rows after the header; pass a TSV with one sentence per row", path)
-    return id_col, rows
-
-
 def read_tsv_pairs(src_path: Path, tgt_path: Path, src_lang: str, tgt_lang: str) -> list[TextPair]:
     """Parallel TSV files (FLORES via SIB-200: ``index_id<TAB>category<TAB>text``) paired by id, not line order.
 
@@ -153,7 +111,7 @@ def read_tsv_pairs(src_path: Path, tgt_path: Path, src_lang: str, tgt_lang: str)
             fields, an empty or repeated id, or an id found in one file only.
     """
     sl, tl = check_lang(src_lang), check_lang(tgt_lang)
-    (s_col, src), (t_col, tgt) = _read_tsv_rows(src_path), _read_tsv_rows(tgt_path)
+    (s_col, src), (t_col, tgt) = read_tsv_rows(src_path), read_tsv_rows(tgt_path)
     for here, there, path, other, col in ((src, tgt, src_path, tgt_path, s_col), (tgt, src, tgt_path, src_path, t_col)):
         missing = [k for k in here if k not in there]
         if missing:

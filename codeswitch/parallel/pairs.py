@@ -256,6 +256,51 @@ def _rows_of(path: Path) -> Iterator[tuple[int, Any]]:
         yield from iter_json_lines(path)
 
 
+TSV_ID_COLUMNS = ("index_id", "id")
+TSV_TEXT_COLUMN = "text"
+
+
+def read_tsv_rows(path: Path) -> tuple[str, dict[str, tuple[int, str]]]:
+    """``(id column, {id: (line, text)})`` of a parallel TSV, in file order.
+
+    See :func:`codeswitch.parallel.bitext.read_tsv_pairs` for the format and the errors.
+    """
+    from codeswitch.example_io import utf8_lines
+
+    lines = utf8_lines(path)
+    first = next(lines, None)
+    header = first[1].split("\t") if first else []
+    id_col = next((c for c in TSV_ID_COLUMNS if c in header), None)
+    if id_col is None or TSV_TEXT_COLUMN not in header:
+        found = ", ".join(repr(h) for h in header) if header else "an empty file"
+        raise DataFormatError(
+            f"expected a header line with an index_id (or id) column and a text column, found {found}; "
+            "a parallel TSV needs both (FLORES/SIB-200: index_id<TAB>category<TAB>text)", path, 1,
+        )
+    i_id, i_text = header.index(id_col), header.index(TSV_TEXT_COLUMN)
+    rows: dict[str, tuple[int, str]] = {}
+    for n, line in lines:
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != len(header):
+            raise DataFormatError(
+                f"expected {len(header)} tab-separated fields ({', '.join(header)}), found {len(fields)}; "
+                "fix the row (a tab inside a text must be removed)", path, n,
+            )
+        key = fields[i_id].strip()
+        if not key:
+            raise DataFormatError(f"empty {id_col}; every row needs the id that pairs it with its translation",
+                                  path, n)
+        if key in rows:
+            raise DataFormatError(f"{id_col} {key!r} repeats line {rows[key][0]}; ids must be unique — drop the "
+                                  "duplicate row", path, n)
+        rows[key] = (n, fields[i_text])
+    if not rows:
+        raise DataFormatError("no rows after the header; pass a TSV with one sentence per row", path)
+    return id_col, rows
+
+
 def read_tsv_sentences(path: Path) -> Iterator[tuple[str, str]]:
     """``(index_id, text)`` of a parallel sentence TSV (FLORES via SIB-200), in file order.
 
@@ -266,9 +311,7 @@ def read_tsv_sentences(path: Path) -> Iterator[tuple[str, str]]:
         DataFormatError: naming file and line for a missing column, a wrong field count, an empty or
             repeated id (see :func:`codeswitch.parallel.bitext.read_tsv_pairs`) or an empty text.
     """
-    from codeswitch.parallel.bitext import _read_tsv_rows
-
-    _, rows = _read_tsv_rows(path)
+    _, rows = read_tsv_rows(path)
     for pid, (line, text) in rows.items():
         if not text.strip():
             raise DataFormatError("field 'text' is empty; every row needs its sentence — fill it or drop the row",
