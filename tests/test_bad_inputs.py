@@ -37,6 +37,7 @@ TRAIN_TINY = ["train", "--model", "{tiny}", "--out", "{o}/m", "--max-steps", "1"
 EVAL = ["evaluate", "--model", "bm25", "--dataset", "miracl/sw/dev", "--data-dir", "{data}", "--out", "{o}/ev"]
 COMPARE = ["compare", "--model", "bm25", "--dataset", "miracl/sw/dev", "--data-dir", "{data}", "--out", "{o}/cmp"]
 RECIPE = ["recipe", "run"]
+CELLS = ["recipe", "copy-cells"]
 TRAIN_REAL = [*TRAIN_TINY, "--data", "{d}/train.jsonl", "--batching", "mono"]  # trains (and exits 0) when allowed
 
 
@@ -179,6 +180,15 @@ def _make_inputs(d: Path) -> None:
     (d / "results").mkdir()
     for name, files in BEIR_BAD.items():
         _beir(d / f"beir-{name}", **files)
+    # recipe working folders for copy-cells: a good one, one with a broken record, one holding another run
+    step = {"hash": "aaaa", "seconds": 1.0, "config": {}}
+    for name, body in {"cells-good": json.dumps(step), "cells-broken": "{broken", "cells-list": "[1]",
+                       "cells-nohash": json.dumps({"seconds": 1}), "cells-other": json.dumps({**step, "hash": "bbbb"})
+                       }.items():
+        (d / name / "eval" / "m" / "s").mkdir(parents=True)
+        (d / name / "eval" / "m" / "s" / "seed1.step.json").write_text(body, encoding="utf-8")
+    (d / "cells-good" / "eval" / "m" / "s" / "seed1").mkdir()
+    (d / "cells-good" / "eval" / "m" / "s" / "seed1" / "metrics.json").write_text("{}", encoding="utf-8")
     # a model folder whose weights were cut off (issue 23): a real safetensors header, half its data
     from safetensors.numpy import save_file
 
@@ -478,6 +488,20 @@ CASES: list = [
     ("recipe-report-out-missing", ["recipe", "report", "{d}/recipe-bad.yaml", "--out", "{d}/nope"],
      ("nope", "not a folder that `recipe run` filled")),
     ("recipe-dir", [*RECIPE, "{d}/empty-dir", "--out", "{o}/r"], "empty-dir"),
+    # ---------------------------------------------------------------- recipe copy-cells
+    ("cells-source-missing", [*CELLS, "{d}/nope", "{o}/c"], ("nope", "not a folder")),
+    ("cells-source-is-file", [*CELLS, "{d}/a-file", "{o}/c"], ("a-file", "not a folder")),
+    ("cells-source-no-records", [*CELLS, "{d}/empty-dir", "{o}/c"], ("empty-dir", "no step records")),
+    ("cells-record-broken", [*CELLS, "{d}/cells-broken", "{o}/c"], ("seed1.step.json", "not a readable step record")),
+    ("cells-record-list", [*CELLS, "{d}/cells-list", "{o}/c"], ("seed1.step.json", "found a JSON list")),
+    ("cells-record-no-hash", [*CELLS, "{d}/cells-nohash", "{o}/c"], ("seed1.step.json", "without a string 'hash'")),
+    ("cells-destination-is-file", [*CELLS, "{d}/cells-good", "{d}/a-file"], ("a-file", "is a file")),
+    ("cells-same-folder", [*CELLS, "{d}/cells-good", "{d}/cells-good"], "same folder"),
+    ("cells-destination-inside", [*CELLS, "{d}/cells-good", "{d}/cells-good/kept"], "lies inside the other"),
+    ("cells-conflict", [*CELLS, "{d}/cells-good", "{d}/cells-other"],
+     ("eval/m/s/seed1 (here aaaa, there bbbb)", "nothing was copied", "--replace")),
+    ("cells-destination-record-broken", [*CELLS, "{d}/cells-good", "{d}/cells-broken"],
+     ("cells-broken", "not a readable step record")),
     # ---------------------------------------------------------------- issue 23: data loss, train folders
     ("train-checkpoint-dir-is-out", [*TRAIN_REAL, "--checkpoint-dir", "{o}/m"], ("--checkpoint-dir", "same folder")),
     ("train-checkpoint-dir-in-out", [*TRAIN_REAL, "--checkpoint-dir", "{o}/m/ckpt"],

@@ -187,3 +187,28 @@ def report_cmd(recipe_file, out, results, models, settings, seeds, device) -> No
     if not out.is_dir():
         raise click.UsageError(f"--out {out} is not a folder that `recipe run` filled; give the run's --out")
     _execute(recipe_file, out, results, models, settings, seeds, dry_run=True, device=device, report_only=True)
+
+
+@recipe_group.command("copy-cells")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.argument("destination", type=click.Path(path_type=Path))
+@click.option("--replace", is_flag=True,
+              help="Where DESTINATION holds another run of a step (another config hash), overwrite it with "
+                   "SOURCE's; without it such a conflict copies nothing.")
+def copy_cells_cmd(source: Path, destination: Path, replace: bool) -> None:
+    """Copy the finished cells of SOURCE to DESTINATION: step records, metrics, per-query scores; no models.
+
+    \b
+    Keep a grid's finished cells in git as it advances, and put them back in a new working folder:
+      codeswitch recipe copy-cells runs/NAME benchmarks/results/NAME/cells
+      codeswitch recipe copy-cells benchmarks/results/NAME/cells runs/NAME
+      codeswitch recipe report RECIPE --out runs/NAME --results benchmarks/results/NAME
+
+    A few hundred kB a cell (models and TREC runs stay behind). Cells copied back count as finished under
+    the same --out and data path spelling as the run that made them (both enter the config hashes);
+    `recipe report` then rebuilds every table and significance test from them.
+    """
+    from codeswitch.recipes.cells import copy_cells
+
+    summary = copy_cells(source, destination, replace=replace)
+    click.echo(f"{destination}: {summary.line()}")
