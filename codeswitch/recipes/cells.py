@@ -4,7 +4,8 @@ A recipe's working folder (``recipe run --out``) holds trained models (hundreds 
 (1,000 lines a query) and generated data: too large to commit, and gone with the machine. The report needs
 far less: each step's record (``<output>.step.json``: hash, seconds, config), for every evaluation
 ``metrics.json`` and the per-query scores (``runs/<dataset>/<key>.per-query.tsv``) that the significance
-tests read, and the article split's title lists (evaluation hashes include them). :func:`copy_cells` copies exactly those, keeping the folder layout, so that
+tests read, and the article split's title lists (evaluation hashes include them). :func:`copy_cells`
+copies exactly those, keeping the folder layout, so that
 
 - ``codeswitch recipe copy-cells runs/NAME benchmarks/results/NAME/cells`` keeps finished cells in git as a
   grid advances, and

@@ -19,7 +19,8 @@ from tests.codeswitch.recipes.test_recipe import FakeInvoker, _recipe
 
 def _report(recipe, out):
     steps = RecipeRunner(load_recipe(recipe), out, echo=lambda s: None, invoker=FakeInvoker(), report_only=True).run()
-    return {(a["model"], a["setting"]): (a["n"], a.get("mono_map")) for a in aggregate(collect_rows(steps, ["xquad-r"]))}
+    aggs = aggregate(collect_rows(steps, ["xquad-r"]))
+    return {(a["model"], a["setting"]): (a["n"], a.get("mono_map")) for a in aggs}
 
 
 def test_cells_survive_a_new_working_folder(tmp_path, shared_data):
