@@ -120,8 +120,26 @@ def _execute(recipe_file: Path, out: Path, results: Path | None, models, setting
         click.echo(f"results written to {res_dir}")
     summary = RunSummary.of(steps)
     click.echo(f"steps: {summary.line()}")
+    _note_other_records(steps)
     if summary.counts.get("failed"):
         raise click.ClickException(f"{summary.counts['failed']} step(s) failed; see the [fail] lines above")
+
+
+def _note_other_records(steps: list) -> None:
+    """Say so when planned steps have a record from another configuration (a dry run or report only).
+
+    Config hashes include the resolved paths, so the same recipe read with another ``$CODESWITCH_DATA``
+    spelling, model path or ``--device`` finds none of a finished grid: without this line the report
+    silently lists every cell as not run.
+    """
+    from codeswitch.recipes.runner import sidecar
+
+    other = [s for s in steps if s.status == "planned" and s.out and sidecar(Path(s.out)).is_file()]
+    if other:
+        click.echo(f"note: {len(other)} planned step(s) have a finished record of another configuration in their "
+                   f"folder (first: {other[0].kind} {other[0].name}); the recipe now resolves other paths or "
+                   "options than that run did: compare the [path] lines of --dry-run and OUT/recipe.json "
+                   "($CODESWITCH_DATA, E5_PATH, --device)")
 
 
 def _looks_local(value: str) -> bool:

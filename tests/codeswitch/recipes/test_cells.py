@@ -85,3 +85,17 @@ def test_cli_copy_cells_prints_what_it_did(tmp_path, shared_data):
     assert "step record(s) copied" in r.output and "0 already there" in r.output
     r = CliRunner().invoke(main, ["recipe", "copy-cells", "--help"])
     assert "codeswitch recipe copy-cells runs/NAME" in r.output
+
+
+def test_report_says_when_records_are_of_another_configuration(tmp_path, shared_data):
+    """The same data under another path spelling changes every hash: the report says so instead of staying silent."""
+    out = tmp_path / "out"
+    RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), out, echo=lambda s: None, invoker=FakeInvoker()).run()
+    same = CliRunner().invoke(main, ["recipe", "report", str(_recipe(tmp_path, shared_data)), "--out", str(out)])
+    assert same.exit_code == 0 and "note:" not in same.output, same.output
+    link = tmp_path / "data-link"
+    link.symlink_to(shared_data, target_is_directory=True)
+    other = CliRunner().invoke(main, ["recipe", "report", str(_recipe(tmp_path, link)), "--out", str(out)])
+    assert other.exit_code == 0, other.output
+    assert "note: " in other.output and "finished record of another configuration" in other.output
+    assert "$CODESWITCH_DATA" in other.output
