@@ -188,6 +188,9 @@ def _make_inputs(d: Path) -> None:
         (d / name / "eval" / "m" / "s").mkdir(parents=True)
         (d / name / "eval" / "m" / "s" / "seed1.step.json").write_text(body, encoding="utf-8")
     (d / "cells-good" / "eval" / "m" / "s" / "seed1").mkdir()
+    (d / "cells-noname" / "eval").mkdir(parents=True)
+    (d / "cells-noname" / "eval" / ".step.json").write_text(json.dumps(step), encoding="utf-8")
+    (d / "broken-link").symlink_to(d / "nowhere")
     (d / "cells-good" / "eval" / "m" / "s" / "seed1" / "metrics.json").write_text("{}", encoding="utf-8")
     # a model folder whose weights were cut off (issue 23): a real safetensors header, half its data
     from safetensors.numpy import save_file
@@ -500,6 +503,8 @@ CASES: list = [
     ("cells-destination-inside", [*CELLS, "{d}/cells-good", "{d}/cells-good/kept"], "lies inside the other"),
     ("cells-conflict", [*CELLS, "{d}/cells-good", "{d}/cells-other"],
      ("eval/m/s/seed1 (here aaaa, there bbbb)", "nothing was copied", "--replace")),
+    ("cells-record-names-no-output", [*CELLS, "{d}/cells-noname", "{o}/c"], (".step.json", "names no output")),
+    ("cells-destination-broken-link", [*CELLS, "{d}/cells-good", "{d}/broken-link"], ("broken-link", "broken link")),
     ("cells-destination-record-broken", [*CELLS, "{d}/cells-good", "{d}/cells-broken"],
      ("cells-broken", "not a readable step record")),
     # ---------------------------------------------------------------- issue 23: data loss, train folders

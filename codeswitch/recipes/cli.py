@@ -132,9 +132,10 @@ def _note_other_records(steps: list) -> None:
     spelling, model path or ``--device`` finds none of a finished grid: without this line the report
     silently lists every cell as not run.
     """
-    from codeswitch.recipes.runner import sidecar
+    from codeswitch.recipes.runner import read_sidecar
 
-    other = [s for s in steps if s.status == "planned" and s.out and sidecar(Path(s.out)).is_file()]
+    other = [s for s in steps if s.status == "planned" and s.out
+             and (read_sidecar(Path(s.out), need_output=False) or {}).get("hash", s.hash) != s.hash]
     if other:
         click.echo(f"note: {len(other)} planned step(s) have a finished record of another configuration in their "
                    f"folder (first: {other[0].kind} {other[0].name}); the recipe now resolves other paths or "
@@ -211,8 +212,9 @@ def report_cmd(recipe_file, out, results, models, settings, seeds, device) -> No
 @click.argument("source", type=click.Path(path_type=Path))
 @click.argument("destination", type=click.Path(path_type=Path))
 @click.option("--replace", is_flag=True,
-              help="Where DESTINATION holds another run of a step (another config hash), overwrite it with "
-                   "SOURCE's; without it such a conflict copies nothing.")
+              help="Where DESTINATION holds another run of a step (a record of another config hash, or an output "
+                   "no record vouches for), remove that step's record and whole output there (model, TREC runs) "
+                   "and copy SOURCE's; without it such a conflict copies nothing.")
 def copy_cells_cmd(source: Path, destination: Path, replace: bool) -> None:
     """Copy the finished cells of SOURCE to DESTINATION: step records, metrics, per-query scores; no models.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -99,3 +100,96 @@ def test_report_says_when_records_are_of_another_configuration(tmp_path, shared_
     assert other.exit_code == 0, other.output
     assert "note: " in other.output and "finished record of another configuration" in other.output
     assert "$CODESWITCH_DATA" in other.output
+
+
+def _kept(tmp_path, shared_data):
+    recipe, out, kept = _recipe(tmp_path, shared_data), tmp_path / "out", tmp_path / "kept"
+    RecipeRunner(load_recipe(recipe), out, echo=lambda s: None, invoker=FakeInvoker()).run()
+    copy_cells(out, kept)
+    return recipe, out, kept
+
+
+def test_a_record_never_vouches_for_an_output_of_another_run(tmp_path, shared_data):
+    """Copied back over a folder that ran another config, --replace removes that run's model with its record."""
+    recipe, out, kept = _kept(tmp_path, shared_data)
+    other = _recipe(tmp_path, shared_data, train={"batch_size": 4, "max_steps": 3})
+    RecipeRunner(load_recipe(other), out, echo=lambda s: None, invoker=FakeInvoker()).run()
+    with pytest.raises(ConfigError, match="nothing was copied"):
+        copy_cells(kept, out)
+    copy_cells(kept, out, replace=True)
+    model = out / "models" / "m" / "english" / "seed1"
+    assert not model.exists()  # max_steps 3 weights must not pass for the max_steps 2 record
+    planned = RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), out, dry_run=True, echo=lambda s: None,
+                           invoker=FakeInvoker()).run()
+    status = {(s.kind, s.name): s.status for s in planned}
+    assert status[("train", "m/english/seed1")] == "planned" and status[("eval", "m/english/seed1")] == "skipped"
+
+
+def test_outputs_without_a_record_conflict_unless_they_are_copy_leftovers(tmp_path, shared_data):
+    _, out, kept = _kept(tmp_path, shared_data)
+    fresh = tmp_path / "fresh"
+    cell = fresh / "eval" / "m" / "english" / "seed1"
+    (cell / "runs" / "old").mkdir(parents=True)
+    (cell / "runs" / "old" / "en.per-query.tsv").write_text("map\tq\t1\n", encoding="utf-8")  # an interrupted copy
+    copy_cells(kept, fresh)
+    assert not (cell / "runs" / "old").exists() and (cell / "metrics.json").is_file()
+    other = tmp_path / "other"
+    (other / "eval" / "m" / "english" / "seed1").mkdir(parents=True)
+    (other / "eval" / "m" / "english" / "seed1" / "en.trec").write_text("q Q0 d 1 1 x\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"eval/m/english/seed1 \(there an output no record vouches for\)"):
+        copy_cells(kept, other)
+
+
+def test_same_hash_gets_its_missing_files_back(tmp_path, shared_data):
+    _, out, kept = _kept(tmp_path, shared_data)
+    (kept / "eval" / "m" / "english" / "seed1" / "metrics.json").unlink()
+    summary = copy_cells(out, kept)
+    assert summary.repaired == ["eval/m/english/seed1"] and not summary.copied
+    assert (kept / "eval" / "m" / "english" / "seed1" / "metrics.json").is_file()
+
+
+def test_linked_folders_are_followed_and_unreadable_ones_refused(tmp_path, shared_data, monkeypatch):
+    _, out, _ = _kept(tmp_path, shared_data)
+    moved = tmp_path / "elsewhere"
+    (out / "eval").rename(moved)
+    (out / "eval").symlink_to(moved, target_is_directory=True)
+    summary = copy_cells(out, tmp_path / "k2")
+    assert summary.evaluations == len(list(moved.glob("**/metrics.json"))) > 0
+    real = os.listdir
+
+    def deny(path):
+        if str(path).endswith("english"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "listdir", deny)
+    with pytest.raises(ConfigError, match="english: cannot list this folder"):
+        copy_cells(out, tmp_path / "k3")
+    assert not (tmp_path / "k3").exists()  # refused before anything was written
+
+
+def test_a_step_rerun_while_copied_is_skipped(tmp_path, shared_data, monkeypatch):
+    from codeswitch.recipes import cells
+
+    _, out, _ = _kept(tmp_path, shared_data)
+    rec = out / "eval" / "m" / "english" / "seed1.step.json"
+    real = cells._copy_file
+
+    def rerun_meanwhile(src, dst):
+        real(src, dst)
+        if src.name == "metrics.json" and "english/seed1" in str(src):
+            rec.unlink()  # the runner drops a step's record when it starts the step again
+
+    monkeypatch.setattr(cells, "_copy_file", rerun_meanwhile)
+    summary = copy_cells(out, tmp_path / "k")
+    assert summary.changed == ["eval/m/english/seed1"]
+    assert not (tmp_path / "k" / "eval" / "m" / "english" / "seed1.step.json").exists()
+    assert not (tmp_path / "k" / "eval" / "m" / "english" / "seed1" / "metrics.json").exists()
+
+
+def test_no_note_for_cells_whose_outputs_are_only_missing(tmp_path, shared_data):
+    recipe, out, kept = _kept(tmp_path, shared_data)
+    shutil.rmtree(out)
+    copy_cells(kept, out)
+    r = CliRunner().invoke(main, ["recipe", "run", str(recipe), "--out", str(out), "--dry-run"])
+    assert r.exit_code == 0 and "[plan] train m/english/seed1" in r.output and "note:" not in r.output, r.output
