@@ -1,0 +1,89 @@
+"""The two published claims of issue 20, tested setting against setting (not against off the shelf).
+
+``recipe report`` tests every setting against the reference (off the shelf). The claims compare trained
+settings with each other:
+
+* hybrid batching >= mono batching and >= cross batching on the same parallel pairs (hybrid-batch paper):
+  ``parallel-hybrid`` vs ``parallel-mono`` and vs ``parallel-cross``;
+* code-switching raises zero-shot cross-lingual effectiveness (Litschko et al.): ``cs-query`` (and
+  ``cs-both``) vs ``english``, the same pairs unswitched.
+
+From the kept cells (``recipe copy-cells``) a query's score under a setting is its mean over the seeds
+the setting has; per AfriQA language and pooled over all six (every query once), the difference of the
+means and a paired two-sided randomization test (``per_language.paired_randomization``: 10,000 sign flips),
+Holm-corrected over every test of the table. Pairs whose settings have no cells are listed as not run.
+
+    python benchmarks/african_claims.py --cells benchmarks/results/african-zeroshot-cpu/cells \\
+        --out benchmarks/results/african-zeroshot-cpu/2026-12-07/claims.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from codeswitch.recipes.per_language import holm, paired_randomization  # noqa: E402
+from evaluation.trec_io import read_per_query  # noqa: E402
+
+PAIRS = (("parallel-hybrid", "parallel-mono"), ("parallel-hybrid", "parallel-cross"), ("cs-query", "english"),
+         ("cs-both", "english"), ("hybrid-cs", "parallel-hybrid"))
+LANGS = ("bem-en", "ha-en", "ig-en", "rw-en", "tw-en", "zu-en")
+METRIC = "ndcg@10"
+
+
+def scores(cells: Path, setting: str, key: str, model: str = "e5") -> tuple[dict[str, float], int]:
+    """qid -> nDCG@10 averaged over the setting's seeds, and the number of seeds."""
+    files = sorted((cells / "eval" / model / setting).glob(f"seed*/runs/afriqa-dev/{key}.per-query.tsv"))
+    runs = [read_per_query(f)[METRIC] for f in files]
+    if not runs:
+        return {}, 0
+    common = set.intersection(*(set(r) for r in runs))
+    return {q: sum(r[q] for r in runs) / len(runs) for q in common}, len(runs)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cells", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args()
+    tests, rows, missing = [], [], []
+    for a, b in PAIRS:
+        per_lang = {k: (scores(args.cells, a, k), scores(args.cells, b, k)) for k in LANGS}
+        if not all(sa and sb for (sa, _), (sb, _) in per_lang.values()):
+            missing.append(f"`{a}` vs `{b}`")
+            continue
+        seeds = (per_lang[LANGS[0]][0][1], per_lang[LANGS[0]][1][1])
+        pooled_a, pooled_b = [], []
+        for k, ((sa, _), (sb, _)) in per_lang.items():
+            common = sorted(set(sa) & set(sb))
+            xa, xb = np.array([sa[q] for q in common]), np.array([sb[q] for q in common])
+            pooled_a.append(xa)
+            pooled_b.append(xb)
+            tests.append(paired_randomization(xa, xb))
+            rows.append((a, b, seeds, k, xa.mean(), xb.mean(), len(common)))
+        xa, xb = np.concatenate(pooled_a), np.concatenate(pooled_b)
+        tests.append(paired_randomization(xa, xb))
+        rows.append((a, b, seeds, "all six (pooled)", xa.mean(), xb.mean(), len(xa)))
+    adjusted = holm(tests) if tests else []
+    lines = ["AfriQA dev nDCG@10, setting A against setting B on the same queries (mean over each setting's seeds); "
+             "p: paired two-sided randomization test (10,000 sign flips); Holm over the "
+             f"{len(tests)} tests of this table. ▲ / ▼: A significantly above / below B (Holm p < 0.05).", "",
+             "| A | B | seeds A / B | language | A | B | A − B | p | p Holm | queries |",
+             "|---|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    for (a, b, seeds, k, ma, mb, n), p, adj in zip(rows, tests, adjusted, strict=True):
+        mark = (" ▲" if ma > mb else " ▼") if adj < 0.05 else ""
+        lines.append(f"| `{a}` | `{b}` | {seeds[0]} / {seeds[1]} | {k} | {ma:.3f} | {mb:.3f} | {ma - mb:+.3f}{mark} | "
+                     f"{p:.4f} | {adj:.4f} | {n} |")
+    if missing:
+        lines += ["", "Not run yet (no cells of one side): " + ", ".join(missing) + "."]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
