@@ -331,6 +331,10 @@ CASES: list = [
                               "--out", "{o}/p.jsonl"], ("pivot", "'fr'")),
     ("pairs-pivot-unknown", ["generate", XQ_EN, XQ_DE, "--pairs", "cross", "--pair-pivot", "xx",
                              "--out", "{o}/p.jsonl"], "xx"),
+    ("pairs-passage-lang-not-read", ["generate", XQ_EN, XQ_DE, "--pairs", "cross", "--pair-passage-langs", "en,fr",
+                                     "--out", "{o}/p.jsonl"], ("passage language", "'fr'")),
+    ("pairs-passage-lang-unknown", ["generate", XQ_EN, XQ_DE, "--pairs", "cross", "--pair-passage-langs", "xx",
+                                    "--out", "{o}/p.jsonl"], "xx"),
     # ---------------------------------------------------------------- lexicon stats
     ("stats-missing", [*STATS, "{d}/en-fr.txt"], "en-fr.txt"),
     ("stats-empty", [*STATS, "de={d}/empty-lex.txt"], "empty-lex.txt"),

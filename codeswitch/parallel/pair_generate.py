@@ -42,7 +42,8 @@ class PairConfig:
         out, fmt: output path and format (jsonl / parquet / hf).
         pairs: ``all``, ``mono`` or ``cross``; ``passage``: ``paragraph`` or ``sentence``.
         langs: languages to use (empty = all read); ``per_item``: sampled language pairs per item;
-            ``pivot``: keep only the language pairs with this language on one side (None = all).
+            ``pivot``: keep only the language pairs with this language on one side (None = all);
+            ``passage_langs``: keep only the pairs whose passage is in one of these (empty = all).
         seed: seed for sampling and switching.
         split_by: ``title`` for an article split; ``held_out``: fraction or number of titles;
             ``split_seed``; ``keep_split``: ``train``, ``heldout`` or ``both``.
@@ -60,6 +61,7 @@ class PairConfig:
     langs: tuple[str, ...] = ()
     per_item: int | None = None
     pivot: str | None = None
+    passage_langs: tuple[str, ...] = ()
     seed: int = 13
     split_by: str | None = None
     held_out: float = 0.2
@@ -96,7 +98,7 @@ def pair_records(config: PairConfig, stats: PairStats, progress: bool = False) -
     split = split_by_title(items, config.held_out, config.split_seed) if config.split_by else None
     keep = None if split is None or config.keep_split == "both" else config.keep_split
     records = build_pairs(items, config.pairs, config.passage, config.langs or None, config.per_item, config.seed,
-                          split, keep, stats, pivot=config.pivot)
+                          split, keep, stats, pivot=config.pivot, passage_langs=config.passage_langs or None)
     if not config.align_switch:
         yield from records
         return
@@ -201,6 +203,9 @@ PAIR_OPTIONS = [
     click.option("--pair-pivot", default=None,
                  help="--pairs: keep only language pairs with this language on one side (e.g. en: x->en and "
                       "en->x, none between two other languages)."),
+    click.option("--pair-passage-langs", default="",
+                 help="--pairs: comma-separated passage languages to keep (e.g. en with --pair-pivot en: x->en "
+                      "only, the direction of a test with English passages)."),
     click.option("--pairs-per-item", type=int, default=None,
                  help="--pairs: sample this many language pairs per item (seeded) instead of all."),
     click.option("--split-by", type=click.Choice(["title"]), default=None,
@@ -236,6 +241,7 @@ def config_from_options(inputs, out, fmt, seed, ratio, side, workers, opts: dict
     return PairConfig(
         inputs=tuple(inputs), out=str(out), fmt=fmt, pairs=opts["pairs"], passage=opts["passage_unit"],
         langs=split(opts["pair_langs"]), per_item=opts["pairs_per_item"], pivot=opts["pair_pivot"], seed=seed,
+        passage_langs=split(opts["pair_passage_langs"]),
         split_by=opts["split_by"],
         held_out=opts["held_out"], split_seed=opts["split_seed"], keep_split=opts["keep_split"],
         align_switch=split(opts["align_switch"]), ratio=ratio, side=side, max_phrase_len=opts["max_phrase_len"],

@@ -428,23 +428,31 @@ def item_rng(seed: int, pair_id: str, salt: str = "") -> random.Random:
     return random.Random(int.from_bytes(digest, "big"))
 
 
-def language_pairs(langs: Sequence[str], mode: str, pivot: str | None = None) -> list[tuple[str, str]]:
+def language_pairs(langs: Sequence[str], mode: str, pivot: str | None = None,
+                   passage_langs: Sequence[str] | None = None) -> list[tuple[str, str]]:
     """Ordered ``(query_lang, passage_lang)`` pairs for ``mode`` (mono first, then cross).
 
     ``pivot`` keeps only the pairs with that language on one side (or both): ``en`` with
-    ``cross`` gives x -> en and en -> x, no pair between two other languages.
+    ``cross`` gives x -> en and en -> x, no pair between two other languages. ``passage_langs``
+    keeps only the pairs whose passage is in one of them: with ``cross``, pivot ``en`` and
+    passage language ``en``, x -> en alone (queries in x, passages English, as in AfriQA or CIRAL).
     """
     if mode not in PAIR_MODES:
         raise ConfigError(f"--pairs must be one of {', '.join(PAIR_MODES)}, found {mode!r}")
     if pivot is not None and pivot not in langs:
         raise ConfigError(f"pivot language {pivot!r} is not among the languages read ({', '.join(langs)}); "
                           "add its file or choose one of those")
+    for lang in passage_langs or ():
+        if lang not in langs:
+            raise ConfigError(f"passage language {lang!r} is not among the languages read ({', '.join(langs)}); "
+                              "add its file or choose among those")
     out = []
     if mode in ("all", "mono"):
         out += [(lang, lang) for lang in langs]
     if mode in ("all", "cross"):
         out += [(a, b) for a in langs for b in langs if a != b]
-    return [c for c in out if pivot in c] if pivot is not None else out
+    out = [c for c in out if pivot in c] if pivot is not None else out
+    return [c for c in out if c[1] in passage_langs] if passage_langs else out
 
 
 def build_pairs(
@@ -459,6 +467,7 @@ def build_pairs(
     stats: PairStats | None = None,
     source: str = "parallel",
     pivot: str | None = None,
+    passage_langs: Sequence[str] | None = None,
 ) -> Iterator[Example]:
     """Yield mono/cross-lingual :class:`Example` records for each item.
 
@@ -474,6 +483,7 @@ def build_pairs(
         stats: filled in while iterating.
         source: stored as ``meta.source``.
         pivot: keep only the language pairs with this language on one side (see :func:`language_pairs`).
+        passage_langs: keep only the language pairs whose passage is in one of these (see :func:`language_pairs`).
     """
     if passage not in PASSAGE_UNITS:
         raise ConfigError(f"--passage must be one of {', '.join(PASSAGE_UNITS)}, found {passage!r}")
@@ -481,7 +491,8 @@ def build_pairs(
         raise ConfigError(f"pairs per item must be >= 1, found {per_item}")
     items = list(items)
     use = sorted({check_lang(x) for x in langs}) if langs else sorted({lg for it in items for lg in it.texts})
-    combos = language_pairs(use, mode, check_lang(pivot) if pivot else None)
+    combos = language_pairs(use, mode, check_lang(pivot) if pivot else None,
+                            [check_lang(x) for x in passage_langs] if passage_langs else None)
     st = stats if stats is not None else PairStats()
     st.languages = list(use)
     present: Counter[str] = Counter()

@@ -321,7 +321,7 @@ class RecipeRunner:
         examples = list(build_pairs(items, mode=spec.get("mode", "all"), passage=spec.get("passage", "sentence"),
                                     per_item=spec.get("per_item"), seed=int(spec.get("seed", 0)), split=split,
                                     keep_split="train" if split is not None else None, source="recipe",
-                                    pivot=spec.get("pivot")))
+                                    pivot=spec.get("pivot"), passage_langs=spec.get("passage_langs")))
         if split is not None:
             leaked = {e.meta.get("title") for e in examples} - {t for t, v in split.items() if v == "train"}
             if leaked:

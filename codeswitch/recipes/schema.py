@@ -19,7 +19,7 @@ TOP_KEYS = ("name", "description", "paths", "split", "data", "models", "train", 
             "eval", "sizes", "eval_dir", "compare", "significance")
 SETTING_KEYS = ("data", "needs", "label", "interpolate", "lam")
 DATA_KEYS = ("pairs", "generate", "command", "needs", "ext")
-PAIRS_KEYS = ("inputs", "mode", "passage", "per_item", "seed", "langs", "pivot")
+PAIRS_KEYS = ("inputs", "mode", "passage", "per_item", "seed", "langs", "pivot", "passage_langs")
 MODEL_KEYS = ("path", "query_prefix", "passage_prefix", "train")
 SPLIT_KEYS = ("titles_from", "held_out", "seed")
 RUNNER_FILLED = ("data", "model", "out", "seed", "model_name", "overwrite", "resume", "help")
@@ -102,8 +102,13 @@ def check(doc: dict, path: Path) -> None:
                 raise ConfigError(f"{where}: data.{name}.{key} must be a list of arguments, found a "
                                   f"{type(entry[key]).__name__}")
         if "pairs" in entry:
-            _unknown(_mapping_of(entry["pairs"], f"{where}: data.{name}.pairs", "{inputs: [FILE], mode: mono}"),
-                     PAIRS_KEYS, f"{where}: data.{name}.pairs", "pairs")
+            pairs = _mapping_of(entry["pairs"], f"{where}: data.{name}.pairs", "{inputs: [FILE], mode: mono}")
+            _unknown(pairs, PAIRS_KEYS, f"{where}: data.{name}.pairs", "pairs")
+            for key in ("langs", "passage_langs"):
+                value = pairs.get(key)
+                if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                    raise ConfigError(f"{where}: data.{name}.pairs.{key} must be a list of language codes, e.g. "
+                                      f"[en], found {value!r}")
     for name, setting in _mapping_of(doc.get("settings"), f"{where}: settings", "{english: {data: en}}").items():
         setting = _mapping_of(setting, f"{where}: settings.{name}", "{data: en, batching: hybrid}")
         _unknown(setting, train_keys | set(SETTING_KEYS), f"{where}: settings.{name}", "setting")

@@ -189,6 +189,8 @@ def test_flores_tsv_translation_pairs_through_an_english_pivot(shared_data: Path
     pairs = Counter((r.query_lang, r.passage_lang) for r in recs)
     assert pairs == {(a, b): 701 for x in ("ha", "zu", "rw") for a, b in (("en", x), (x, "en"))}
     assert stats.records == {"cross": 701 * 6}
+    xen = list(build_pairs(items, mode="cross", passage="sentence", pivot="en", passage_langs=["en"]))
+    assert Counter((r.query_lang, r.passage_lang) for r in xen) == {(x, "en"): 701 for x in ("ha", "zu", "rw")}
     by_id = {it.pair_id: it for it in items}
     for r in recs[:50]:  # a record is a sentence and its translation, paired by index_id
         assert r.query == by_id[r.pair_id].texts[r.query_lang].query
@@ -202,3 +204,11 @@ def test_pivot_filters_language_pairs() -> None:
                                                               ("en", "fr"), ("fr", "en")]
     with pytest.raises(CodeswitchError, match="pivot language 'sw'"):
         language_pairs(["de", "en"], "cross", "sw")
+
+
+def test_passage_languages_keep_one_direction() -> None:
+    assert language_pairs(["de", "en", "fr"], "cross", "en", ["en"]) == [("de", "en"), ("fr", "en")]
+    assert language_pairs(["de", "en", "fr"], "all", None, ["en"]) == [("en", "en"), ("de", "en"), ("fr", "en")]
+    assert language_pairs(["de", "en", "fr"], "cross", "en", ["de", "fr"]) == [("en", "de"), ("en", "fr")]
+    with pytest.raises(CodeswitchError, match="passage language 'sw' is not among the languages read"):
+        language_pairs(["de", "en"], "cross", "en", ["sw"])

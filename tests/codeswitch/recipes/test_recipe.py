@@ -105,6 +105,9 @@ def test_load_recipe_resolves_paths_and_options(tmp_path, shared_data):
     ({"eval": {}}, r"eval.dataset is required"),
     ({"compare": ["english vs nope"]}, r"compare entry 'english vs nope' must be 'SETTING vs SETTING'"),
     ({"split": {"titles_from": "{nowhere}/x.json"}}, r"unknown placeholder \{nowhere\}; define it under 'paths'"),
+    ({"data": {"en": {"pairs": {"inputs": ["x"], "passage_langs": "en"}}}},
+     r"data.en.pairs.passage_langs must be a list of language codes, e.g. \[en\], found 'en'"),
+    ({"data": {"en": {"pairs": {"inputs": ["x"], "langs": [1]}}}}, r"data.en.pairs.langs must be a list of language"),
 ])
 def test_bad_recipes(tmp_path, shared_data, over, match):
     with pytest.raises(ConfigError, match=match):
