@@ -197,7 +197,7 @@ def copy_cells(src: Path, dst: Path, replace: bool = False) -> CopySummary:
     if not records:
         raise ConfigError(f"{src}: holds no step records (*{SUFFIX}); is it the --out of a recipe run?")
     summary = CopySummary()
-    plan: list[tuple[Path, Path, dict, list[Path]]] = []  # record, target record, its JSON, files to copy
+    plan: list[tuple[Path, Path, dict, list[Path], bool]] = []  # record, target, its JSON, files, repair only
     conflicts: list[str] = []
     for rec in records:
         doc = _record(rec)
@@ -209,7 +209,7 @@ def copy_cells(src: Path, dst: Path, replace: bool = False) -> CopySummary:
         if there is not None and there["hash"] == doc["hash"]:
             missing = [f for f in files if not (_output(target) / f.relative_to(_output(rec))).is_file()]
             if missing:
-                plan.append((rec, target, doc, missing))
+                plan.append((rec, target, doc, missing, True))
                 summary.repaired.append(name)
             else:
                 summary.already.append(name)
@@ -221,7 +221,7 @@ def copy_cells(src: Path, dst: Path, replace: bool = False) -> CopySummary:
                 conflicts.append(f"{name} ({why})")
                 continue
             summary.replaced.append(name)
-        plan.append((rec, target, doc, files))
+        plan.append((rec, target, doc, files, False))
     if conflicts:
         more = f" and {len(conflicts) - 1} more" if len(conflicts) > 1 else ""
         raise ConfigError(f"{dst}: already holds another run of {conflicts[0]}{more}; nothing was copied. Pass "
@@ -229,10 +229,10 @@ def copy_cells(src: Path, dst: Path, replace: bool = False) -> CopySummary:
                           "an empty folder")
     done = 0
     try:
-        for rec, target, doc, files in plan:
+        for rec, target, doc, files, repair in plan:
             name = str(rec.relative_to(src))[: -len(SUFFIX)]
             out_src, out_dst = _output(rec), _output(target)
-            if name not in summary.repaired:
+            if not repair:
                 target.unlink(missing_ok=True)  # no record while the output it vouches for changes
                 _remove(out_dst)
             for f in files:
@@ -242,7 +242,7 @@ def copy_cells(src: Path, dst: Path, replace: bool = False) -> CopySummary:
                     (out_dst / f.relative_to(out_src)).unlink(missing_ok=True)
                 summary.changed.append(name)
                 continue
-            if name not in summary.repaired:
+            if not repair:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp = target.with_name(f".{target.name}{TMP_SUFFIX}")
                 tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
