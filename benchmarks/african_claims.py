@@ -10,7 +10,7 @@ settings with each other:
 
 From the kept cells (``recipe copy-cells``) a query's score under a setting is its mean over the seeds
 the setting has; per AfriQA language and pooled over all six (every query once), the difference of the
-means and a paired two-sided randomization test (``per_language.paired_randomization``: 10,000 sign flips),
+means and a paired two-sided randomization test (``per_language.paired_randomization``: 100,000 sign flips),
 Holm-corrected over every test of the table. Pairs whose settings have no cells are listed as not run.
 
     python benchmarks/african_claims.py --cells benchmarks/results/african-zeroshot-cpu/cells \\
@@ -63,14 +63,14 @@ def main() -> None:
             xa, xb = np.array([sa[q] for q in common]), np.array([sb[q] for q in common])
             pooled_a.append(xa)
             pooled_b.append(xb)
-            tests.append(paired_randomization(xa, xb))
+            tests.append(paired_randomization(xa, xb, resamples=100_000))
             rows.append((a, b, seeds, k, xa.mean(), xb.mean(), len(common)))
         xa, xb = np.concatenate(pooled_a), np.concatenate(pooled_b)
-        tests.append(paired_randomization(xa, xb))
+        tests.append(paired_randomization(xa, xb, resamples=100_000))
         rows.append((a, b, seeds, "all six (pooled)", xa.mean(), xb.mean(), len(xa)))
     adjusted = holm(tests) if tests else []
     lines = ["AfriQA dev nDCG@10, setting A against setting B on the same queries (mean over each setting's seeds); "
-             "p: paired two-sided randomization test (10,000 sign flips); Holm over the "
+             "p: paired two-sided randomization test (100,000 sign flips); Holm over the "
              f"{len(tests)} tests of this table. ▲ / ▼: A significantly above / below B (Holm p < 0.05).", "",
              "| A | B | seeds A / B | language | A | B | A − B | p | p Holm | queries |",
              "|---|---|---|---|---:|---:|---:|---:|---:|---:|"]

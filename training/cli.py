@@ -36,7 +36,9 @@ from training.sampler import LANGUAGE_SAMPLING, MODES
 @click.option("--passage-prefix", default="", help='Prepended to passages and negatives (e5: "passage: ").')
 @click.option("--pooling", type=click.Choice(POOLINGS), default="auto",
               help="auto keeps the model's pooling (mean for a plain HF encoder).")
-@click.option("--loss-scale", type=FINITE_FLOAT, default=20.0, help="Cosine-similarity scale (1/temperature).")
+@click.option("--loss-scale", type=FINITE_FLOAT, default=20.0,
+              help="Cosine-similarity scale (1/temperature); fine-tune at the base model's own "
+                   "(multilingual-e5: 100, i.e. temperature 0.01).")
 @click.option("--symmetric/--no-symmetric", default=False, help="Add the passage->query InfoNCE term.")
 @click.option("--hard-negatives", type=NON_NEGATIVE_INT, default=0, help="Use the first N `negatives` of every record.")
 @click.option("--freeze-embeddings/--no-freeze-embeddings", default=False,
