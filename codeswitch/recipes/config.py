@@ -195,6 +195,11 @@ def load_recipe(path: Path) -> Recipe:
     if significance.get("reference", "off-the-shelf") not in sub["settings"]:
         raise ConfigError(f"{path}: significance.reference is {significance.get('reference', 'off-the-shelf')!r}, "
                           f"not a setting (known: {', '.join(sub['settings'])})")
+    for key, low in (("resamples", 1), ("seed", 0)):
+        value = significance.get(key, low)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ConfigError(f"{path}: significance.{key} must be an integer >= {low}, found {value!r}; e.g. "
+                              + ("resamples: 100000" if key == "resamples" else "seed: 0"))
     if not isinstance(significance.get("upper_bounds", {}), dict):
         raise ConfigError(f"{path}: significance.upper_bounds maps a dataset to its upper-bound dataset, e.g. "
                           "{afriqa/dev: afriqa/dev-en}")

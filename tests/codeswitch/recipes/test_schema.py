@@ -58,3 +58,21 @@ def test_dry_run_needs_no_out_prints_paths_and_fails_at_once_on_a_missing_one(tm
     assert "[plan]" not in r.output
     r = CliRunner().invoke(main, ["recipe", "run", str(recipe)])
     assert r.exit_code == 2 and "--out is required" in r.output
+
+
+@pytest.mark.parametrize("value", ["1e5", 0, -3, 2.5, True])
+def test_significance_resamples_and_seed_must_be_whole_numbers(tmp_path, value):
+    base = "name: t\nmodels: {m: {path: x}}\nsettings: {off-the-shelf: {}}\neval: {dataset: xquad-r}\n"
+    path = tmp_path / "r.yaml"
+    path.write_text(base + f"significance: {{resamples: {value!r}}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"r.yaml: significance.resamples must be an integer >= 1, found .*"
+                                          r"e.g. resamples: 100000"):
+        load_recipe(path)
+    path.write_text(base + f"significance: {{seed: {value!r}}}\n", encoding="utf-8")
+    if value == 0:
+        assert load_recipe(path).significance == {"seed": 0}
+    else:
+        with pytest.raises(ConfigError, match=r"significance.seed must be an integer >= 0"):
+            load_recipe(path)
+    path.write_text(base + "significance: {resamples: 100000, seed: 3}\n", encoding="utf-8")
+    assert load_recipe(path).significance == {"resamples": 100000, "seed": 3}
