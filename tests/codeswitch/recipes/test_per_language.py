@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -123,3 +124,37 @@ def test_write_gives_strict_json_and_a_plot_of_the_changes(tmp_path):
     assert plot(json.loads(text), tmp_path / "again.png")  # replotting the written JSON (std null) works too
     assert not plot(per_language(steps[:1], ["afriqa/dev"]), tmp_path / "none.png")  # nothing trained: no plot
     assert not (tmp_path / "none.png").exists()
+
+
+def test_recipe_report_says_when_resamples_are_too_few_for_the_holm_family(tmp_path, shared_data):
+    """End to end through ``recipe report``: 5 resamples over 2 comparisons per metric cannot mark anything;
+    the command says so and names the number to set; 100 can, and it stays quiet."""
+    from click.testing import CliRunner
+
+    from codeswitch.cli import main
+    from codeswitch.recipes.config import load_recipe
+    from codeswitch.recipes.runner import RecipeRunner
+    from tests.codeswitch.recipes.test_recipe import FakeInvoker, _recipe
+
+    over = {"settings": {"off-the-shelf": {}, "english": {"data": "en", "batching": "random"}}, "seeds": [1],
+            "baselines": [], "eval": {"dataset": "afriqa/dev", "data_dir": "{data}"}}
+    out = tmp_path / "out"
+    RecipeRunner(load_recipe(_recipe(tmp_path, shared_data, **over)), out, echo=lambda s: None,
+                 invoker=FakeInvoker()).run()
+    rng = np.random.default_rng(0)
+    for folder in out.glob("eval/m/*/*"):
+        if folder.is_dir():
+            scores = {"ha-en": {f"q{i}": float(x) for i, x in enumerate(rng.uniform(0, 1, 30))},
+                      "zu-en": {f"q{i}": float(x) for i, x in enumerate(rng.uniform(0, 1, 30))}}
+            cell = _cell(tmp_path / "made", folder.relative_to(out).as_posix(), scores)
+            shutil.rmtree(folder)
+            shutil.copytree(cell.out, folder)
+    for resamples, noted in ((5, True), (100, False)):
+        recipe = _recipe(tmp_path, shared_data, **over, significance={"resamples": resamples})
+        r = CliRunner().invoke(main, ["recipe", "report", str(recipe), "--out", str(out),
+                                      "--results", str(tmp_path / f"res{resamples}")])
+        assert r.exit_code == 0, r.output
+        assert ("note: 5 resamples cannot make any of the 2 Holm-corrected comparisons significant; set "
+                "significance.resamples to at least 40" in r.output) is noted, r.output
+        assert ("Too few resamples" in (tmp_path / f"res{resamples}" / "per_language.md").read_text(
+            encoding="utf-8")) is noted
