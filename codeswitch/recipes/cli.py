@@ -112,11 +112,8 @@ def _execute(recipe_file: Path, out: Path, results: Path | None, models, setting
                                                sig.get("upper_bounds"), int(sig.get("resamples", 10_000)),
                                                int(sig.get("seed", 0)))
             per_language.write(result, res_dir)
-            if result["resamples"] < result["resamples_needed"]:
-                click.echo(f"note: {result['resamples']:,} resamples cannot make any of the "
-                           f"{max(result['n_tests'].values()):,} Holm-corrected comparisons significant; set "
-                           f"significance.resamples to at least {result['resamples_needed']:,} in {recipe_file}",
-                           err=True)
+            if warning := per_language.too_few_resamples(result, str(recipe_file)):
+                click.echo(f"note: {warning}", err=True)
         (res_dir / "recipe.json").write_text(json.dumps(asdict(recipe), indent=1, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
         (res_dir / "steps.json").write_text(json.dumps([asdict(s) for s in steps], indent=1) + "\n",

@@ -93,6 +93,17 @@ def resamples_needed(n_tests: int, alpha: float = ALPHA) -> int:
     return math.floor(n_tests / alpha) if n_tests else 0
 
 
+def too_few_resamples(result: dict[str, Any], where: str = "the recipe") -> str:
+    """One sentence when ``result`` (of :func:`per_language`) has too few resamples for its Holm family, else ""."""
+    resamples, needed = result["resamples"], result.get("resamples_needed", 0)
+    if resamples >= needed:
+        return ""
+    m = max(result["n_tests"].values())
+    return (f"{resamples:,} resamples cannot make any of the {m:,} Holm-corrected comparisons significant; set "
+            f"significance.resamples to at least {needed:,} in {where} (the smallest possible p, "
+            f"1/{resamples + 1:,}, times {m:,} is {m / (resamples + 1):.3f} ≥ {ALPHA})")
+
+
 def _cells(steps: list) -> dict[tuple[str, str], list[Path]]:
     """(model, setting) -> the eval folders of its finished cells (one per seed; one for a baseline)."""
     cells: dict[tuple[str, str], list[Path]] = {}
@@ -193,12 +204,8 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [f"Per language: mean ± std over seeds; ▲ / ▼ = better / worse than `{ref}` at p < {ALPHA} "
              f"(paired two-sided randomization test on per-query scores, {result['resamples']:,} resamples, Holm "
              f"correction over the {result['n_tests'].get('ndcg@10', 0)} comparisons of each metric).", ""]
-    if result["resamples"] < result.get("resamples_needed", 0):
-        lines += [f"**Too few resamples:** with {result['resamples']:,} the smallest possible p is "
-                  f"1/{result['resamples'] + 1:,}, which Holm over {max(result['n_tests'].values()):,} comparisons "
-                  f"lifts to {max(result['n_tests'].values()) / (result['resamples'] + 1):.3f} ≥ {ALPHA}: no "
-                  f"difference can be marked. Set `significance.resamples` to at least "
-                  f"{result['resamples_needed']:,} in the recipe.", ""]
+    if warning := too_few_resamples(result):
+        lines += [f"**Too few resamples:** {warning}.", ""]
     for ds, table in result["datasets"].items():
         keys, rows = table["keys"], table["rows"]
         upper = result["datasets"].get(table.get("upper_bound", ""), None)

@@ -31,8 +31,9 @@ def test_randomization_test_equals_the_exact_sign_flip_enumeration():
     exact = sum(f >= observed - 1e-12 for f in flips) / len(flips)
     assert paired_randomization(a, b, resamples=10_000) == pytest.approx(exact)  # 2^8 < resamples: exact
     assert paired_randomization(a, a) == 1.0
-    # Monte Carlo (2^8 > 100 resamples): seeded, and near the exact value
-    assert paired_randomization(a, b, resamples=100, seed=3) == paired_randomization(a, b, resamples=100, seed=3)
+    # Monte Carlo (2^8 > 100 resamples): seeded, and near the exact value (0.094; standard error 0.029)
+    mc = paired_randomization(a, b, resamples=100, seed=3)
+    assert mc == paired_randomization(a, b, resamples=100, seed=3) and abs(mc - exact) < 0.12
 
 
 def test_randomization_test_agrees_with_scipy_permutation_test():
