@@ -89,15 +89,16 @@ def main() -> None:
     """Code-switched training data, hybrid-batch dual-encoder training, zero-shot retrieval evaluation.
 
     \b
-    codeswitch generate      build code-switched / parallel training records
-    codeswitch lexicon       inspect bilingual lexicons; induce one from alignments
-    codeswitch align         word-align parallel QA files (eflomal or SimAlign)
-    codeswitch train         fine-tune a dual encoder with hybrid batching
-    codeswitch interpolate   blend a fine-tuned model with its base (WiSE-FT)
-    codeswitch evaluate      score one model (or bm25) zero-shot on a collection
-    codeswitch compare       score several models on one collection, one table
-    codeswitch check-scores  compare a result with the expected published scores
-    codeswitch recipe        run a whole experiment grid: data, training, evaluation
+    codeswitch generate        build code-switched / parallel training records
+    codeswitch lexicon         inspect bilingual lexicons; induce one from alignments
+    codeswitch align           word-align parallel QA files (eflomal or SimAlign)
+    codeswitch train           fine-tune a dual encoder with hybrid batching
+    codeswitch interpolate     blend a fine-tuned model with its base (WiSE-FT)
+    codeswitch mine-negatives  give records hard negatives mined with an encoder
+    codeswitch evaluate        score one model (or bm25) zero-shot on a collection
+    codeswitch compare         score several models on one collection, one table
+    codeswitch check-scores    compare a result with the expected published scores
+    codeswitch recipe          run a whole experiment grid: data, training, evaluation
     """
 
 from codeswitch.recipes.cli import recipe_group  # noqa: E402

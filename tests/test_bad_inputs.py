@@ -36,6 +36,7 @@ TRAIN_TINY = ["train", "--model", "{tiny}", "--out", "{o}/m", "--max-steps", "1"
               "--device", "cpu"]
 EVAL = ["evaluate", "--model", "bm25", "--dataset", "miracl/sw/dev", "--data-dir", "{data}", "--out", "{o}/ev"]
 COMPARE = ["compare", "--model", "bm25", "--dataset", "miracl/sw/dev", "--data-dir", "{data}", "--out", "{o}/cmp"]
+MINE = ["mine-negatives", "{d}/train.jsonl", "--model", "{d}/no-model", "--out", "{o}/hn.jsonl"]
 RECIPE = ["recipe", "run"]
 CELLS = ["recipe", "copy-cells"]
 TRAIN_REAL = [*TRAIN_TINY, "--data", "{d}/train.jsonl", "--batching", "mono"]  # trains (and exits 0) when allowed
@@ -563,6 +564,34 @@ CASES: list = [
                                    "--out", "{d}/a-file", "--overwrite"], ("a-file", "a file of that name")),
     ("train-out-is-a-file", ["train", "--data", "{d}/train.jsonl", "--model", "{tiny}", "--out", "{d}/a-file",
                              "--overwrite"], ("a-file", "a file of that name is in the way")),
+    # ---------------------------------------------------------------- mine-negatives: options, records, model, output
+    ("mine-num-zero", [*MINE, "--num", "0"], "--num"),
+    ("mine-num-text", [*MINE, "--num", "two"], "--num"),
+    ("mine-range-min-negative", [*MINE, "--range-min", "-1"], "--range-min"),
+    ("mine-range-max-zero", [*MINE, "--range-max", "0"], "--range-max"),
+    ("mine-range-leaves-too-few", [*MINE, "--num", "3", "--range-min", "8", "--range-max", "10"],
+     ("--range-max must leave at least --num 3 ranks after --range-min 8", "found 10")),
+    ("mine-margin-one", [*MINE, "--relative-margin", "1"], ("--relative-margin must be in [0, 1)", "found 1.0")),
+    ("mine-margin-negative", [*MINE, "--relative-margin", "-0.1"], "--relative-margin"),
+    ("mine-margin-nan", [*MINE, "--relative-margin", "nan"], "--relative-margin"),
+    ("mine-batch-size-zero", [*MINE, "--batch-size", "0"], "--batch-size"),
+    ("mine-device-bad", [*MINE, "--device", "tpu"], "--device"),
+    ("mine-no-model-option", MINE[:2] + MINE[4:], "--model"),
+    ("mine-no-out-option", MINE[:4], "--out"),
+    ("mine-data-missing", ["mine-negatives", "{d}/nope.jsonl", *MINE[2:]], "nope.jsonl"),
+    ("mine-data-empty", ["mine-negatives", "{d}/rec-empty.jsonl", *MINE[2:]], "rec-empty.jsonl"),
+    ("mine-data-bad-json", ["mine-negatives", "{d}/rec-badjson.jsonl", *MINE[2:]], "rec-badjson.jsonl:2"),
+    ("mine-data-missing-field", ["mine-negatives", "{d}/rec-missing.jsonl", *MINE[2:]], "rec-missing.jsonl:1"),
+    ("mine-data-bad-negatives", ["mine-negatives", "{d}/rec-negs.jsonl", *MINE[2:]], "rec-negs.jsonl:1"),
+    ("mine-data-latin1", ["mine-negatives", "{d}/rec-latin1.jsonl", *MINE[2:]], "rec-latin1.jsonl:1"),
+    ("mine-data-raw-pairs", ["mine-negatives", "{d}/pairs.jsonl", *MINE[2:]], "pairs.jsonl:1"),
+    ("mine-model-missing", MINE, ("cannot load model", "no-model")),
+    ("mine-model-damaged", [*MINE[:2], "--model", "{d}/cut-model", *MINE[4:]], ("cut-model/model.safetensors",)),
+    ("mine-out-exists", [*MINE[:4], "--out", "{d}/train.jsonl"], ("train.jsonl", "--overwrite")),
+    ("mine-out-is-a-folder", [*MINE[:4], "--out", "{d}/a-dir.jsonl", "--overwrite"],
+     ("a-dir.jsonl", "a folder of that name is in the way")),
+    ("mine-one-passage", [*MINE[:2], "--model", "{tiny}", *MINE[4:]],
+     ("passage language 'en' has 1 distinct passages", "--num 1")),
 ]
 
 
@@ -622,12 +651,12 @@ def test_top_level_help_lists_every_command_with_a_description():
     listed = r.output.split("Commands:")[1].strip().splitlines()
     names = {line.split()[0]: line.split(maxsplit=1)[1:] for line in listed}
     assert set(names) == {"align", "check-scores", "compare", "evaluate", "generate", "interpolate", "lexicon",
-                          "recipe", "train"}
+                          "mine-negatives", "recipe", "train"}
     assert all(desc for desc in names.values()), listed  # compare had none (issue 12)
 
 
 @pytest.mark.parametrize("command", ["compare", "check-scores", "generate", "align", "train", "evaluate",
-                                     "interpolate"])
+                                     "interpolate", "mine-negatives"])
 def test_command_help_has_an_example(command):
     r = CliRunner().invoke(main, [command, "--help"])
     assert r.exit_code == 0 and "codeswitch " + command in r.output, r.output

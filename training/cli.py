@@ -136,6 +136,61 @@ def interpolate(tuned: str, base: str | None, lam: float, out: str, overwrite: b
                f"base {record['base']}; {record['seconds']:.1f} s (interpolate_config.json)")
 
 
+@click.command("mine-negatives", context_settings={"show_default": True})
+@click.argument("data", type=click.Path())
+@click.option("--model", required=True, help="Encoder that ranks the candidates: Hugging Face id or local path.")
+@click.option("--out", required=True, type=click.Path(),
+              help="Output records (.jsonl, .parquet, or a folder for save_to_disk) plus OUT's .stats.json.")
+@click.option("--num", type=POSITIVE_INT, default=1, help="Negatives per record (train with --hard-negatives NUM).")
+@click.option("--range-min", type=NON_NEGATIVE_INT, default=0,
+              help="Skip this many of the best-ranked candidates left after the margin.")
+@click.option("--range-max", type=POSITIVE_INT, default=100,
+              help="Consider candidates up to this rank (the margin may skip many of the first ones).")
+@click.option("--relative-margin", type=FINITE_FLOAT, default=0.05,
+              help="Skip candidates scoring above (1 - margin) x the positive's score: likely false negatives "
+                   "(0: skip only those above the positive).")
+@click.option("--query-prefix", default="", help='Prepended to queries when ranking (e5: "query: ").')
+@click.option("--passage-prefix", default="", help='Prepended to passages when ranking (e5: "passage: ").')
+@click.option("--batch-size", type=POSITIVE_INT, default=32, help="Encoding batch size.")
+@click.option("--device", type=click.Choice(DEVICES), default="auto", help="auto: cuda when available, else cpu.")
+@click.option("--drop-missing", is_flag=True,
+              help="Drop records left with fewer than NUM negatives (the encoder ranks every candidate above the "
+                   "margin) instead of stopping; the count is printed and kept in the statistics.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out.")
+def mine_negatives_cmd(data: str, model: str, out: str, num: int, range_min: int, range_max: int,
+                       relative_margin: float, query_prefix: str, passage_prefix: str, batch_size: int, device: str,
+                       drop_missing: bool, overwrite: bool) -> None:
+    """Give every record of DATA hard negatives: passages the encoder ranks high that are not its positive.
+
+    \b
+    Records are grouped by passage language and each query is ranked against the distinct passages of
+    its group (so a translation of the positive never becomes a negative), by sentence-transformers'
+    mine_hard_negatives: exact search, the best-scored candidates (deterministic). Candidates within
+    --relative-margin of the positive's score are skipped as likely false negatives. Every record
+    gets NUM negatives in its `negatives` field (existing ones are replaced), or nothing is written
+    (--drop-missing: records left without are dropped and counted).
+
+    \b
+    Example (multilingual-e5, one negative per record):
+      codeswitch mine-negatives train.jsonl --model intfloat/multilingual-e5-small \\
+        --query-prefix "query: " --passage-prefix "passage: " --out train.hn.jsonl
+      codeswitch train --data train.hn.jsonl --hard-negatives 1 ...
+    """
+    from training.negatives import mine_negatives
+
+    stats = mine_negatives(data, model, out, num=num, range_min=range_min, range_max=range_max,
+                           relative_margin=relative_margin,
+                           query_prefix=query_prefix, passage_prefix=passage_prefix, batch_size=batch_size,
+                           device=None if device == "auto" else device, overwrite=overwrite,
+                           drop_missing=drop_missing,
+                           say=lambda msg: click.echo(msg, err=True))
+    langs = ", ".join(f"{lang} {v['records']:,} (corpus {v['corpus']:,})"
+                      for lang, v in stats["by_passage_lang"].items())
+    dropped = f" ({stats['dropped']:,} dropped: no negative below the margin)" if stats["dropped"] else ""
+    click.echo(f"{stats['records']:,} records with {num} negative(s) each written to {out}{dropped} in "
+               f"{stats['seconds']:.1f} s; by passage language: {langs}")
+
+
 def _main() -> None:
     """Entry point for ``torchrun -m training.cli``: the command with one-line errors."""
     from codeswitch.errors import CodeswitchError

@@ -1,11 +1,11 @@
 """The stage commands in one click group, for the root CLI and for the recipe runner.
 
 ``generate`` and ``lexicon`` (lexical switching), ``align`` and ``lexicon induce`` (parallel data),
-``train`` and ``interpolate``, and ``evaluate`` / ``compare`` / ``check-scores`` are gathered here from the modules
-that define them. The root command (:mod:`codeswitch.cli`) adds them to ``codeswitch``; the recipe
-runner invokes them through :func:`stage_group`, so it never imports the root CLI module (no import
-circle) and still runs exactly what a user typing ``codeswitch ...`` would. Imports happen inside
-the functions: torch is only loaded when a torch command runs.
+``train``, ``interpolate`` and ``mine-negatives``, and ``evaluate`` / ``compare`` / ``check-scores`` are
+gathered here from the modules that define them. The root command (:mod:`codeswitch.cli`) adds them to
+``codeswitch``; the recipe runner invokes them through :func:`stage_group`, so it never imports the root
+CLI module (no import circle) and still runs exactly what a user typing ``codeswitch ...`` would.
+Imports happen inside the functions: torch is only loaded when a torch command runs.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ def add_stage_commands(group: click.Group) -> None:
     from codeswitch.lexical.lexicon_cli import lexicon_group
     from codeswitch.parallel.cli import align, induce
     from evaluation.cli import check_scores_cmd, compare_cmd, evaluate_cmd
-    from training.cli import interpolate, train
+    from training.cli import interpolate, mine_negatives_cmd, train
 
     lexicon_group.add_command(induce)
-    for command in (generate_cmd, lexicon_group, align, train, interpolate, evaluate_cmd, compare_cmd,
-                    check_scores_cmd):
+    for command in (generate_cmd, lexicon_group, align, train, interpolate, mine_negatives_cmd, evaluate_cmd,
+                    compare_cmd, check_scores_cmd):
         group.add_command(command)
 
 
