@@ -84,6 +84,9 @@ def mine_negatives(
     if batch_size < 1:
         raise ConfigError(f"--batch-size must be >= 1, found {batch_size}")
     out = Path(out)
+    if out.resolve() == Path(data).resolve() or stats_path(out).resolve() == stats_path(data).resolve():
+        raise ConfigError(f"--out {out} would replace DATA {data} or its statistics file; write to another path "
+                          "(e.g. train.hn.jsonl)")
     check_output(out, overwrite, folder=out.suffix == "")
     check_output(stats_path(out), overwrite=True)
     records = read_examples(data)
