@@ -138,6 +138,8 @@ def _make_inputs(d: Path) -> None:
         "titles-empty.txt": "",
         "recipe-bad.yaml": "name: [unclosed\n", "recipe-list.yaml": "- 1\n- 2\n",
         "recipe-empty.yaml": "", "recipe-nomodels.yaml": "name: x\ndata: {}\n",
+        "recipe-ok.yaml": "name: ok\nmodels: {m: {path: some/model}}\nsettings: {off-the-shelf: {}}\nseeds: [1]\n"
+                          "eval: {dataset: xquad-r}\n",
         "expected-bad.yaml": "miracl: [\n",
         "a-file": "not a folder\n",
     }
@@ -496,6 +498,12 @@ CASES: list = [
     ("recipe-report-out-missing", ["recipe", "report", "{d}/recipe-bad.yaml", "--out", "{d}/nope"],
      ("nope", "not a folder that `recipe run` filled")),
     ("recipe-dir", [*RECIPE, "{d}/empty-dir", "--out", "{o}/r"], "empty-dir"),
+    ("recipe-seeds-text", [*RECIPE, "{d}/recipe-ok.yaml", "--out", "{o}/r", "--seeds", "1", "--seeds", "x"],
+     ("--seeds", "'1,x'")),
+    ("recipe-settings-unknown", [*RECIPE, "{d}/recipe-ok.yaml", "--out", "{o}/r", "--settings", "off-the-shelf",
+                                 "--settings", "nope"], ("--settings", "'nope' is not in", "known: off-the-shelf")),
+    ("recipe-models-unknown", [*RECIPE, "{d}/recipe-ok.yaml", "--out", "{o}/r", "--models", "e5"],
+     ("--models", "'e5' is not in")),
     # ---------------------------------------------------------------- recipe copy-cells
     ("cells-source-missing", [*CELLS, "{d}/nope", "{o}/c"], ("nope", "not a folder")),
     ("cells-source-is-file", [*CELLS, "{d}/a-file", "{o}/c"], ("a-file", "not a folder")),

@@ -118,7 +118,7 @@ def mine_negatives(
             f"{first.id!r}, passage language {first.passage_lang!r}) among ranks {range_min + 1}-{range_max} after "
             f"--relative-margin {relative_margin}; raise --range-max, lower --num, --range-min or --relative-margin, "
             f"{'or use a stronger --model' if drop_missing else 'or pass --drop-missing'}; nothing written")
-    replaced = sum(1 for ex in records if ex.negatives)
+    replaced = sum(1 for ex in records if ex.negatives and (ex.passage_lang, ex.query, ex.passage) in mined)
     written = write_examples(
         (dataclasses.replace(ex, negatives=mined[(ex.passage_lang, ex.query, ex.passage)]) for ex in records
          if (ex.passage_lang, ex.query, ex.passage) in mined), out)

@@ -11,18 +11,21 @@ import click
 from codeswitch.errors import ConfigError
 
 
-def _csv(value: str | None) -> tuple[str, ...] | None:
+def _csv(value: str | tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """``a,b`` and repeated options (``--settings a --settings b``) alike -> ``("a", "b")``."""
+    if isinstance(value, tuple):
+        value = " ".join(value)
     return tuple(v for v in value.replace(",", " ").split()) if value else None
 
 
-def _seeds(value: str | None) -> tuple[int, ...] | None:
+def _seeds(value: str | tuple[str, ...] | None) -> tuple[int, ...] | None:
     items = _csv(value)
     if items is None:
         return None
     try:
         return tuple(int(v) for v in items)
     except ValueError:
-        raise ConfigError(f"--seeds takes integers separated by commas, found {value!r}") from None
+        raise ConfigError(f"--seeds takes integers separated by commas, found {','.join(items)!r}") from None
 
 
 @click.group("recipe")
@@ -58,9 +61,12 @@ def _options(helps: dict):
             click.option("--results", type=click.Path(path_type=Path), default=None,
                          help="Where runs.csv, results.json, table.md, a PNG per dataset and (with a recipe "
                               "'significance:' section) per_language.md / .png go (default: OUT/results)."),
-            click.option("--models", default=None, help="Only these recipe models (comma-separated)."),
-            click.option("--settings", default=None, help="Only these settings (comma-separated)."),
-            click.option("--seeds", default=None, help="Only these seeds (comma-separated integers)."),
+            click.option("--models", multiple=True,
+                         help="Only these recipe models (comma-separated; or repeat the option)."),
+            click.option("--settings", multiple=True,
+                         help="Only these settings (comma-separated; or repeat the option)."),
+            click.option("--seeds", multiple=True,
+                         help="Only these seeds (comma-separated integers; or repeat the option)."),
             click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None, help=helps["device"]),
         ]):
             f = option(f)

@@ -254,6 +254,21 @@ def test_cli_dry_run_writes_nothing(tmp_path, shared_data):
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # issue 12: no OUT/recipe.json, no results
 
 
+@pytest.mark.parametrize("opts", [["--settings", "english,hybrid"], ["--settings", "english", "--settings", "hybrid"]])
+def test_cli_repeated_or_comma_separated_filters_plan_the_same_cells(tmp_path, shared_data, opts):
+    """A repeated --settings adds to the filter; it once silently kept the last value only."""
+    from click.testing import CliRunner
+
+    from codeswitch.cli import main
+
+    recipe = _recipe(tmp_path, shared_data)
+    r = CliRunner().invoke(main, ["recipe", "run", str(recipe), "--out", str(tmp_path / "out"), "--dry-run",
+                                  *opts, "--seeds", "1", "--seeds", "2"])
+    assert r.exit_code == 0, r.output
+    trained = sorted(line.split()[2] for line in r.output.splitlines() if line.startswith("[plan] train"))
+    assert trained == ["m/english/seed1", "m/english/seed2", "m/hybrid/seed1", "m/hybrid/seed2"]
+
+
 def test_xquad_small_cpu_evaluates_at_the_models_length(tmp_path, shared_data, monkeypatch):
     # issue 11 defect 6: eval.max_length 64 truncated 10-18 % of the held-out candidates
     monkeypatch.setenv("CODESWITCH_DATA", str(shared_data))
