@@ -6,7 +6,9 @@ settings with each other:
 * hybrid batching >= mono batching and >= cross batching on the same pairs (hybrid-batch paper):
   ``parallel-hybrid`` vs ``parallel-mono`` and vs ``parallel-cross`` (XQuAD parallel pairs, layers 0-8
   frozen), and ``hybrid-flores-para-xen-s100`` vs ``flores-para-xen-s100-mono`` and ``-cross`` (XQuAD
-  question -> paragraph pairs and FLORES x -> en pairs, every layer);
+  question -> paragraph pairs and FLORES x -> en pairs, every layer), and ``hybrid-tydi-flores-xen-s100`` vs
+  ``tydi-flores-xen-s100-mono`` and ``flores-para-xen-s100-cross`` (TyDi GoldP question -> paragraph pairs of
+  five languages in place of XQuAD's; the cross half is the same FLORES pairs);
 * code-switching raises zero-shot cross-lingual effectiveness (Litschko et al.): ``cs-query`` (and
   ``cs-both``) vs ``english``, the same pairs unswitched.
 
@@ -35,7 +37,9 @@ from evaluation.trec_io import read_per_query  # noqa: E402
 PAIRS = (("parallel-hybrid", "parallel-mono"), ("parallel-hybrid", "parallel-cross"), ("cs-query", "english"),
          ("cs-both", "english"), ("hybrid-cs", "parallel-hybrid"),
          ("hybrid-flores-para-xen-s100", "flores-para-xen-s100-mono"),
-         ("hybrid-flores-para-xen-s100", "flores-para-xen-s100-cross"))
+         ("hybrid-flores-para-xen-s100", "flores-para-xen-s100-cross"),
+         ("hybrid-tydi-flores-xen-s100", "tydi-flores-xen-s100-mono"),
+         ("hybrid-tydi-flores-xen-s100", "flores-para-xen-s100-cross"))
 LANGS = ("bem-en", "ha-en", "ig-en", "rw-en", "tw-en", "zu-en")
 METRIC = "ndcg@10"
 
