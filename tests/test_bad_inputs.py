@@ -502,6 +502,8 @@ CASES: list = [
      ("--seeds", "'1,x'")),
     ("recipe-settings-unknown", [*RECIPE, "{d}/recipe-ok.yaml", "--out", "{o}/r", "--settings", "off-the-shelf",
                                  "--settings", "nope"], ("--settings", "'nope' is not in", "known: off-the-shelf")),
+    ("recipe-seeds-unknown", [*RECIPE, "{d}/recipe-ok.yaml", "--out", "{o}/r", "--seeds", "1,4"],
+     ("--seeds: 4 is not among the seeds", "recipe-ok.yaml (1)", "'seeds' list")),
     ("recipe-models-unknown", [*RECIPE, "{d}/recipe-ok.yaml", "--out", "{o}/r", "--models", "e5"],
      ("--models", "'e5' is not in")),
     # ---------------------------------------------------------------- recipe copy-cells

@@ -99,6 +99,10 @@ def _execute(recipe_file: Path, out: Path, results: Path | None, models, setting
         for name in chosen or ():
             if name not in known:
                 raise ConfigError(f"--{kind}s: {name!r} is not in {recipe_file} (known: {', '.join(known)})")
+    for seed in flt.seeds or ():
+        if seed not in recipe.seeds:
+            raise ConfigError(f"--seeds: {seed} is not among the seeds of {recipe_file} "
+                              f"({', '.join(map(str, recipe.seeds))}); add it to the recipe's 'seeds' list to run it")
     runner = RecipeRunner(recipe, out, flt, dry_run=dry_run, echo=click.echo, report_only=report_only)
     steps = runner.run()
     ds = recipe.eval["dataset"]
