@@ -110,7 +110,11 @@ def mine_negatives(
         mined.update(found)
         by_lang[lang] = summary
 
-    missing = [ex for ex in records if (ex.passage_lang, ex.query, ex.passage) not in mined]
+    def key(ex: Any) -> tuple[str, str, str]:
+        return ex.passage_lang, ex.query, ex.passage
+
+    kept = [ex for ex in records if key(ex) in mined]
+    missing = [ex for ex in records if key(ex) not in mined]
     if len(missing) == len(records) or (missing and not drop_missing):
         first = missing[0]
         raise ConfigError(
@@ -118,10 +122,8 @@ def mine_negatives(
             f"{first.id!r}, passage language {first.passage_lang!r}) among ranks {range_min + 1}-{range_max} after "
             f"--relative-margin {relative_margin}; raise --range-max, lower --num, --range-min or --relative-margin, "
             f"{'or use a stronger --model' if drop_missing else 'or pass --drop-missing'}; nothing written")
-    replaced = sum(1 for ex in records if ex.negatives and (ex.passage_lang, ex.query, ex.passage) in mined)
-    written = write_examples(
-        (dataclasses.replace(ex, negatives=mined[(ex.passage_lang, ex.query, ex.passage)]) for ex in records
-         if (ex.passage_lang, ex.query, ex.passage) in mined), out)
+    replaced = sum(1 for ex in kept if ex.negatives)
+    written = write_examples((dataclasses.replace(ex, negatives=mined[key(ex)]) for ex in kept), out)
     stats = {
         "records": written,
         "input": str(data),
