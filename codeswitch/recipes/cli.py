@@ -103,6 +103,12 @@ def _execute(recipe_file: Path, out: Path, results: Path | None, models, setting
         if seed not in recipe.seeds:
             raise ConfigError(f"--seeds: {seed} is not among the seeds of {recipe_file} "
                               f"({', '.join(map(str, recipe.seeds))}); add it to the recipe's 'seeds' list to run it")
+    reference = recipe.significance.get("reference", "off-the-shelf") if recipe.significance else None
+    if flt.settings is not None and reference in recipe.settings and reference not in flt.settings:
+        # without it the per-language tables have no row to test against and no gap to close
+        flt = RunFilter(flt.models, (*flt.settings, reference), flt.seeds)
+        click.echo(f"note: --settings: added {reference!r}, the setting every per-language comparison is made "
+                   "against (significance.reference)", err=True)
     runner = RecipeRunner(recipe, out, flt, dry_run=dry_run, echo=click.echo, report_only=report_only)
     steps = runner.run()
     ds = recipe.eval["dataset"]

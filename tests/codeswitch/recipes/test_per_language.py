@@ -159,3 +159,23 @@ def test_recipe_report_says_when_resamples_are_too_few_for_the_holm_family(tmp_p
                 "significance.resamples to at least 40" in r.output) is noted, r.output
         assert ("Too few resamples" in (tmp_path / f"res{resamples}" / "per_language.md").read_text(
             encoding="utf-8")) is noted
+
+
+def test_a_settings_filter_keeps_the_significance_reference(tmp_path, shared_data):
+    """``--settings english`` alone once wrote per-language tables with no off-the-shelf row: nothing to test
+    against and no gap closed. The reference is now added to the filter, and the command says so."""
+    from click.testing import CliRunner
+
+    from codeswitch.cli import main
+    from tests.codeswitch.recipes.test_recipe import _recipe
+
+    over = {"settings": {"off-the-shelf": {}, "english": {"data": "en", "batching": "random"},
+                         "hybrid": {"data": "en", "batching": "hybrid", "alpha": 0.5}}, "seeds": [1],
+            "baselines": [], "eval": {"dataset": "afriqa/dev", "data_dir": "{data}"},
+            "significance": {"resamples": 100}}
+    recipe = _recipe(tmp_path, shared_data, **over)
+    r = CliRunner().invoke(main, ["recipe", "run", str(recipe), "--dry-run", "--settings", "english"])
+    assert r.exit_code == 0, r.output
+    assert "note: --settings: added 'off-the-shelf'" in r.output
+    planned = {line.split()[2] for line in r.output.splitlines() if line.startswith("[plan] eval")}
+    assert planned == {"m/off-the-shelf", "m/english/seed1"}, r.output
