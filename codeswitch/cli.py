@@ -94,6 +94,7 @@ def main() -> None:
     codeswitch align           word-align parallel QA files (eflomal or SimAlign)
     codeswitch train           fine-tune a dual encoder with hybrid batching
     codeswitch interpolate     blend a fine-tuned model with its base (WiSE-FT)
+    codeswitch soup            average several fine-tuned runs into one model
     codeswitch mine-negatives  give records hard negatives mined with an encoder
     codeswitch evaluate        score one model (or bm25) zero-shot on a collection
     codeswitch compare         score several models on one collection, one table

@@ -572,6 +572,10 @@ CASES: list = [
      ("empty-dir", "a folder of that name is in the way")),
     ("interpolate-out-is-a-file", ["interpolate", "--tuned", "{tiny}", "--base", "{tiny}", "--lam", "0.5",
                                    "--out", "{d}/a-file", "--overwrite"], ("a-file", "a file of that name")),
+    ("soup-out-is-a-file", ["soup", "--model", "{tiny}", "--model", "{tiny}", "--out", "{d}/a-file", "--overwrite"],
+     ("a-file", "a file of that name")),
+    ("soup-one-model", ["soup", "--model", "{tiny}", "--out", "{o}/soup"], "a soup averages at least two models"),
+    ("soup-no-model-option", ["soup", "--out", "{o}/soup"], "--model"),
     ("train-out-is-a-file", ["train", "--data", "{d}/train.jsonl", "--model", "{tiny}", "--out", "{d}/a-file",
                              "--overwrite"], ("a-file", "a file of that name is in the way")),
     # ---------------------------------------------------------------- mine-negatives: options, records, model, output
@@ -665,12 +669,12 @@ def test_top_level_help_lists_every_command_with_a_description():
     listed = r.output.split("Commands:")[1].strip().splitlines()
     names = {line.split()[0]: line.split(maxsplit=1)[1:] for line in listed}
     assert set(names) == {"align", "check-scores", "compare", "evaluate", "generate", "interpolate", "lexicon",
-                          "mine-negatives", "recipe", "train"}
+                          "mine-negatives", "recipe", "soup", "train"}
     assert all(desc for desc in names.values()), listed  # compare had none (issue 12)
 
 
 @pytest.mark.parametrize("command", ["compare", "check-scores", "generate", "align", "train", "evaluate",
-                                     "interpolate", "mine-negatives"])
+                                     "interpolate", "soup", "mine-negatives"])
 def test_command_help_has_an_example(command):
     r = CliRunner().invoke(main, [command, "--help"])
     assert r.exit_code == 0 and "codeswitch " + command in r.output, r.output

@@ -136,6 +136,39 @@ def interpolate(tuned: str, base: str | None, lam: float, out: str, overwrite: b
                f"base {record['base']}; {record['seconds']:.1f} s (interpolate_config.json)")
 
 
+@click.command("soup", context_settings={"show_default": True})
+@click.option("--model", "models", required=True, multiple=True, type=click.Path(),
+              help="A fine-tuned sentence-transformers model dir; repeat it, once per run (at least two).")
+@click.option("--out", required=True, type=click.Path(),
+              help="Output sentence-transformers model directory (must not be or overlap a --model).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out.")
+def soup_cmd(models: tuple[str, ...], out: str, overwrite: bool) -> None:
+    """Average the weights of several fine-tuned runs of one model (a uniform model soup).
+
+    \b
+    Every floating-point weight becomes
+        theta = (theta_1 + ... + theta_k) / k
+    over the k --model dirs: typically one setting trained with k seeds. The soup is one model, as
+    fast as each member, and usually better than the members' mean (Wortsman et al. 2022, "Model
+    soups", arXiv 2203.05482). Members must be fine-tuned from the same base (every tensor name and
+    shape equal). OUT is the first member (tokenizer, pooling, prompts, max_seq_length) with the
+    averaged weights, plus soup_config.json (members and the sha256 of their weights) and the first
+    member's train_config.json / data_stats.json / batch_mix.json; written atomically.
+
+    \b
+    Example:
+      codeswitch soup --model runs/e5-hybrid-seed1 --model runs/e5-hybrid-seed2 \\
+        --model runs/e5-hybrid-seed3 --out models/e5-hybrid-soup
+    """
+    from training.interpolate import soup
+
+    record = soup(list(models), out, overwrite=overwrite)
+    counts = record["tensors"]
+    click.echo(f"model written to {out}: the mean of {len(models)} models over {counts['averaged']} tensors "
+               f"({counts['unchanged']} equal in all kept, {counts['non_float']} non-float from the first); "
+               f"{record['seconds']:.1f} s (soup_config.json)")
+
+
 @click.command("mine-negatives", context_settings={"show_default": True})
 @click.argument("data", type=click.Path())
 @click.option("--model", required=True, help="Encoder that ranks the candidates: Hugging Face id or local path.")

@@ -1,4 +1,5 @@
-"""Weight-space interpolation of a fine-tuned encoder with its base model (WiSE-FT), against forgetting.
+"""Weight-space interpolation of a fine-tuned encoder with its base model (WiSE-FT), against forgetting;
+and the uniform average of several fine-tuned runs (a model soup, :func:`soup`).
 
 :func:`interpolate` writes ``theta = (1 - lam) * theta_base + lam * theta_tuned`` for every
 floating-point tensor of the model (Wortsman et al. 2022, "Robust fine-tuning of zero-shot models",
@@ -78,13 +79,13 @@ def _inside(path: Path, other: Path) -> bool:
     return path == other or other in path.parents
 
 
-def check_tuned(tuned: str | Path) -> Path:
+def check_tuned(tuned: str | Path, option: str = "--tuned") -> Path:
     """``tuned`` as a Path; :class:`ConfigError` unless it is a sentence-transformers model directory."""
     tuned_p = Path(tuned)
     if not tuned_p.is_dir():
-        raise ConfigError(f"--tuned {tuned}: no such model directory; pass the --out dir of `codeswitch train`")
+        raise ConfigError(f"{option} {tuned}: no such model directory; pass the --out dir of `codeswitch train`")
     if not (tuned_p / "modules.json").is_file():
-        raise ConfigError(f"--tuned {tuned} is not a sentence-transformers model directory (no modules.json); pass "
+        raise ConfigError(f"{option} {tuned} is not a sentence-transformers model directory (no modules.json); pass "
                           "a dir written by `codeswitch train` or SentenceTransformer.save()")
     return tuned_p
 
@@ -126,6 +127,22 @@ def weights_sha256(model_dir: str | Path) -> dict[str, str]:
     return digests
 
 
+def check_same_layout(first: dict, other: dict, first_role: str, other_role: str, fix: str) -> None:
+    """:class:`ConfigError` unless two state dicts have the same tensor names and shapes (``fix``: what to do)."""
+    for name in other:
+        if name not in first:
+            raise ConfigError(f"tensor {name} (shape {tuple(other[name].shape)}) is in the {other_role} but not in "
+                              f"the {first_role}: different architectures; {fix}")
+        if tuple(first[name].shape) != tuple(other[name].shape):
+            raise ConfigError(f"tensor {name} has shape {tuple(first[name].shape)} in the {first_role} but "
+                              f"{tuple(other[name].shape)} in the {other_role} (different architecture or vocab "
+                              f"size); {fix}")
+    extra = next((n for n in first if n not in other), None)
+    if extra is not None:
+        raise ConfigError(f"tensor {extra} (shape {tuple(first[extra].shape)}) is in the {first_role} but not in "
+                          f"the {other_role}: different architectures; {fix}")
+
+
 def interpolate_state_dicts(base: dict, tuned: dict, lam: float) -> tuple[dict, dict[str, int]]:
     """``(1 - lam) * base + lam * tuned`` for every float tensor; non-float tensors from ``tuned``.
 
@@ -140,18 +157,7 @@ def interpolate_state_dicts(base: dict, tuned: dict, lam: float) -> tuple[dict, 
     import torch
 
     lam = check_lam(lam)
-    for name in tuned:
-        if name not in base:
-            raise ConfigError(f"tensor {name} (shape {tuple(tuned[name].shape)}) is in the tuned model but not in the "
-                              "base: different architectures; pass the --base the model was trained from")
-        if tuple(base[name].shape) != tuple(tuned[name].shape):
-            raise ConfigError(f"tensor {name} has shape {tuple(base[name].shape)} in the base but "
-                              f"{tuple(tuned[name].shape)} in the tuned model (different architecture or vocab "
-                              "size); pass the --base the model was trained from")
-    extra = next((n for n in base if n not in tuned), None)
-    if extra is not None:
-        raise ConfigError(f"tensor {extra} (shape {tuple(base[extra].shape)}) is in the base model but not in the "
-                          "tuned one: different architectures; pass the --base the model was trained from")
+    check_same_layout(base, tuned, "base model", "tuned model", "pass the --base the model was trained from")
     out, counts = {}, {"interpolated": 0, "unchanged": 0, "non_float": 0, "parameters": 0}
     for name, b in tuned.items():
         a = base[name].to(device=b.device)
@@ -244,4 +250,115 @@ def interpolate(tuned: str | Path, out: str | Path, lam: float, base: str | None
         record["seconds"] = round(time.perf_counter() - start, 2)
         (tmp / "interpolate_config.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                                      encoding="utf-8")
+    return record
+
+
+# ---------------------------------------------------------------------------------------------- model soups
+SOUP_CITATION = ("Model soups: Wortsman et al. 2022, Model soups: averaging weights of multiple fine-tuned models "
+                 "improves accuracy without increasing inference time, ICML, arXiv 2203.05482")
+
+
+class WeightAverage:
+    """The uniform average of state dicts added one at a time (only one member is held besides the sums).
+
+    Float tensors are summed in float64 and divided once, so the result does not depend on the order of
+    the members beyond float64 rounding; a tensor equal in every member (frozen during training) is copied
+    bit for bit. Non-float tensors (``position_ids``) must be equal in every member.
+    """
+
+    def __init__(self, first: dict, role: str):
+        import torch
+
+        self.first, self.role, self.count = first, role, 1
+        self.sums = {n: t.to(torch.float64) for n, t in first.items() if t.is_floating_point()}
+        self.same = dict.fromkeys(self.sums, True)
+
+    def add(self, state: dict, role: str) -> None:
+        import torch
+
+        check_same_layout(self.first, state, self.role, role, "a soup averages runs of one model (same base, "
+                          "same --freeze options); pass models fine-tuned from the same base")
+        for name, ref in self.first.items():
+            t = state[name].to(device=ref.device)
+            if name not in self.sums:
+                if not torch.equal(ref, t.to(ref.dtype)):
+                    raise ConfigError(f"non-float tensor {name} ({ref.dtype}) differs between {self.role} and {role}; "
+                                      "it cannot be averaged: pass models fine-tuned from the same base")
+                continue
+            self.same[name] = self.same[name] and t.dtype == ref.dtype and torch.equal(ref, t)
+            self.sums[name].add_(t.to(torch.float64))
+        self.count += 1
+
+    def result(self) -> tuple[dict, dict[str, int]]:
+        """The averaged state dict (keys, order and dtypes of the first member) and counts like interpolation's."""
+        out, counts = {}, {"averaged": 0, "unchanged": 0, "non_float": 0, "parameters": 0}
+        for name, ref in self.first.items():
+            if name not in self.sums:
+                out[name] = ref.clone()
+                counts["non_float"] += 1
+            elif self.same[name]:
+                out[name] = ref.clone()
+                counts["unchanged"] += 1
+            else:
+                out[name] = self.sums[name].div(self.count).to(ref.dtype)
+                counts["averaged"] += 1
+                counts["parameters"] += ref.numel()
+        return out, counts
+
+
+def soup(models: list[str | Path], out: str | Path, overwrite: bool = False) -> dict[str, Any]:
+    """Write the uniform soup (weight average) of ``models`` to ``out``; return its record.
+
+    Every member is a sentence-transformers directory fine-tuned from the same base (e.g. one setting
+    trained with several seeds). Everything is checked (paths, then every tensor's name and shape, member
+    by member) before ``out`` is touched; the output is the first member (modules, tokenizer, prompts)
+    with the averaged weights, plus ``soup_config.json`` and the first member's ``train_config.json`` /
+    ``data_stats.json`` / ``batch_mix.json``, written atomically.
+    """
+    from codeswitch import __version__
+
+    if len(models) < 2:
+        raise ConfigError(f"--model: a soup averages at least two models, found {len(models)}; give --model once "
+                          "per fine-tuned run, e.g. --model runs/seed1 --model runs/seed2")
+    check_output(Path(out), overwrite, folder=True)
+    paths = [check_tuned(m, "--model") for m in models]
+    seen: dict[Path, Path] = {}
+    for p in paths:
+        r = p.resolve()
+        if r in seen:
+            raise ConfigError(f"--model {p} is given twice (also as {seen[r]}); a soup averages different runs, "
+                              "each once")
+        seen[r] = p
+    out_r = Path(out).expanduser().resolve()
+    for p in paths:
+        if _inside(out_r, p.resolve()) or _inside(p.resolve(), out_r):
+            raise ConfigError(f"--out {out} overlaps --model {p} (the same folder, or one inside the other); "
+                              "writing it would destroy that model: choose another --out")
+    start = time.perf_counter()
+    skeleton = _load(str(paths[0]), "model")
+    average = WeightAverage(skeleton.state_dict(), f"--model {paths[0]}")
+    for p in paths[1:]:
+        member = _load(str(p), "model")
+        average.add(member.state_dict(), f"--model {p}")
+        del member
+    state, counts = average.result()
+    del average
+    skeleton.load_state_dict(state)
+    del state
+    record = {
+        "method": SOUP_CITATION,
+        "formula": "theta = (theta_1 + ... + theta_k) / k",
+        "members": [{"path": str(p.resolve()), "weights_sha256": weights_sha256(p)} for p in paths],
+        "tensors": counts,
+        "codeswitch_version": __version__,
+    }
+    with atomic_path(Path(out)) as tmp:
+        with _no_progress_bars():
+            skeleton.save(str(tmp))
+        for name in CARRIED_FILES:
+            if (paths[0] / name).is_file():
+                shutil.copy2(paths[0] / name, tmp / name)
+        record["seconds"] = round(time.perf_counter() - start, 2)
+        (tmp / "soup_config.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
+                                              encoding="utf-8")
     return record

@@ -21,11 +21,11 @@ def add_stage_commands(group: click.Group) -> None:
     from codeswitch.lexical.lexicon_cli import lexicon_group
     from codeswitch.parallel.cli import align, induce
     from evaluation.cli import check_scores_cmd, compare_cmd, evaluate_cmd
-    from training.cli import interpolate, mine_negatives_cmd, train
+    from training.cli import interpolate, mine_negatives_cmd, soup_cmd, train
 
     lexicon_group.add_command(induce)
-    for command in (generate_cmd, lexicon_group, align, train, interpolate, mine_negatives_cmd, evaluate_cmd,
-                    compare_cmd, check_scores_cmd):
+    for command in (generate_cmd, lexicon_group, align, train, interpolate, soup_cmd, mine_negatives_cmd,
+                    evaluate_cmd, compare_cmd, check_scores_cmd):
         group.add_command(command)
 
 

@@ -89,7 +89,7 @@ def test_state_dict_arithmetic_matches_numpy():
     assert torch.equal(interpolate_state_dicts(base, tuned, 0.0)[0]["w"], base["w"])  # exact ends
     assert torch.equal(interpolate_state_dicts(base, tuned, 1.0)[0]["w"], tuned["w"])
 
-    with pytest.raises(ConfigError, match=r"tensor w has shape \(4, 3\) in the base but \(4, 2\) in the tuned"):
+    with pytest.raises(ConfigError, match=r"tensor w has shape \(4, 3\) in the base model but \(4, 2\) in the tuned"):
         interpolate_state_dicts(base, {**tuned, "w": torch.zeros(4, 2)}, 0.5)
     with pytest.raises(ConfigError, match=r"tensor extra \(shape \(2,\)\) is in the tuned model but not in the base"):
         interpolate_state_dicts(base, {**tuned, "extra": torch.zeros(2)}, 0.5)
@@ -193,7 +193,7 @@ def other_arch(tmp_path_factory) -> Path:
         ("out_is_base", r"--out .* overlaps --base"),
         ("out_exists", r"output .*taken exists; pass --overwrite"),
         ("arch_mismatch", r"tensor 0\.\w+\.embeddings\.word_embeddings\.weight has shape \(\d+, 16\) in the "
-                          r"base but \(\d+, 32\) in the tuned model"),
+                          r"base model but \(\d+, 32\) in the tuned model"),
     ],
 )
 def test_bad_input_one_line_error(case, match, tiny_xlmr, tuned_xlmr, other_arch, tmp_path):
