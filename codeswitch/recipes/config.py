@@ -37,7 +37,7 @@ from codeswitch.errors import ConfigError
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.:-]+)\}")
 _RUNNER_KEYS = {"out", "split", "held_out", "split_seed"}  # filled in by the runner
-SETTING_KEYS = {"data", "needs", "label", "interpolate", "lam"}  # other setting keys are train options
+SETTING_KEYS = {"data", "needs", "label", "interpolate", "lam", "soup"}  # other setting keys are train options
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,16 @@ def load_recipe(path: Path) -> Recipe:
                               f"(known: {', '.join(sub['data']) or 'none'})")
     trained: list[str] = []
     for name, setting in sub["settings"].items():
+        if "soup" in setting:
+            src = setting["soup"]
+            if src not in trained:
+                raise ConfigError(f"{path}: settings.{name}.soup is {src!r}, not a trained setting listed above it "
+                                  f"(known: {', '.join(trained) or 'none'})")
+            extra = sorted(set(setting) - {"soup", "label"})
+            if extra:
+                raise ConfigError(f"{path}: settings.{name} averages the seeds of {src!r}; it takes only 'label', "
+                                  f"found {', '.join(extra)}")
+            continue
         if "interpolate" not in setting:
             if setting.get("data") is not None:
                 trained.append(name)

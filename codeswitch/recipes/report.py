@@ -71,7 +71,7 @@ def collect_rows(steps: list, datasets: list[str]) -> list[dict[str, Any]]:
     evaluated = {s.name for s in steps if s.kind == "eval"}
     rows: list[dict[str, Any]] = []
     for s in steps:
-        if s.kind == "eval" or (s.kind in ("train", "interpolate") and s.status not in DONE
+        if s.kind == "eval" or (s.kind in ("train", "interpolate", "soup") and s.status not in DONE
                                 and s.name not in evaluated):
             model, setting, seed = _split_name(s.name)
             t = train.get(s.name)

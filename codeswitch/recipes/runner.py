@@ -10,14 +10,15 @@ typing those commands would; torch is only imported by those commands.
 
 Grid order is seed-major (all models and settings for the first seed, then the next seed), so an
 interrupted run leaves complete seeds behind; rerunning resumes where it stopped. Off-the-shelf
-settings (no ``data``) and the ``baselines`` (e.g. ``bm25``) are evaluated once, not per seed.
+settings (no ``data``) and the ``baselines`` (e.g. ``bm25``) are evaluated once, not per seed; so is a
+``soup`` setting (the weight average of a trained setting's models over every seed), after the seeds.
 
 Output folder::
 
     OUT/recipe.json                     the parsed recipe (resolved paths)
     OUT/split/heldout_titles.txt        articles kept out of training (evaluation only)
     OUT/data/<name>.jsonl               generated training records (+ .stats.json, .step.json)
-    OUT/models/<model>/<setting>/seed<k>   trained sentence-transformers models
+    OUT/models/<model>/<setting>/seed<k>   trained sentence-transformers models (``once``: a soup)
     OUT/eval/<model>/<setting>/seed<k>     codeswitch evaluate results (metrics.json, runs, plots);
                                         ``eval_dir`` in the recipe renames ``eval`` (recipes sharing
                                         one OUT and its models, each with its own evaluation)
@@ -356,7 +357,8 @@ class RecipeRunner:
                 self._evaluate(base, base, self.out / self.recipe.eval_dir / base / "baseline" / "once", {}, "")
         for mname, model in self.recipe.models.items():
             for sname, setting in self.recipe.settings.items():
-                if setting.get("data") is None and "interpolate" not in setting and self.filter.keep(mname, sname):
+                if (setting.get("data") is None and "interpolate" not in setting and "soup" not in setting
+                        and self.filter.keep(mname, sname)):
                     out = self.out / self.recipe.eval_dir / mname / sname / "once"
                     self._evaluate(f"{mname}/{sname}", model["path"], out, _prefixes(model), model["path"])
         for seed in self.recipe.seeds:
@@ -368,6 +370,33 @@ class RecipeRunner:
                         self._interpolate_and_eval(seed, mname, model, sname, setting)
                     elif setting.get("data") is not None:
                         self._train_and_eval(seed, mname, model, sname, setting)
+        for mname, model in self.recipe.models.items():  # soups last: they read every seed's model
+            for sname, setting in self.recipe.settings.items():
+                if "soup" in setting and self.filter.keep(mname, sname):
+                    self._soup_and_eval(mname, model, sname, setting["soup"])
+
+    def _soup_and_eval(self, mname: str, model: dict, sname: str, src: str) -> None:
+        """A model soup: the weight average of ``src``'s models over every seed of the recipe, evaluated once."""
+        label = f"{mname}/{sname}"
+        members = {seed: self.trained.get((mname, src, seed)) or self._finished_training(seed, mname, model, src)
+                   for seed in self.recipe.seeds}
+        missing = [seed for seed, h in members.items() if h is None]
+        if missing:
+            why = (f"{mname}/{src} is not trained for seed(s) {', '.join(map(str, missing))} (a soup averages every "
+                   "seed of the recipe; run that setting first)")
+            self.steps.append(StepResult("soup", label, "unavailable", "", message=why))
+            self.echo(f"[n/a]  soup {label}: {why}")
+            return
+        mdir = self.out / "models" / mname / sname / "once"
+        cmd = ["soup"]
+        for seed in self.recipe.seeds:
+            cmd += ["--model", str(self.out / "models" / mname / src / f"seed{seed}")]
+        cmd += ["--out", str(mdir), "--overwrite"]
+        config = {"args": cmd[:-3] + cmd[-1:], "members": [members[seed] for seed in self.recipe.seeds]}
+        res = self._step("soup", label, mdir, config, lambda: self.invoker(cmd))
+        if res.status == "failed":
+            return
+        self._evaluate(label, str(mdir), self.out / self.recipe.eval_dir / mname / sname / "once", {}, res.hash)
 
     def _interpolate_and_eval(self, seed: int, mname: str, model: dict, sname: str, setting: dict) -> None:
         """WiSE-FT: blend the seed's model of ``setting['interpolate']`` with the base (``codeswitch interpolate``)."""
@@ -426,7 +455,8 @@ class RecipeRunner:
     def needed_data(self) -> set[str]:
         """Data entries used by the selected settings, with everything they read."""
         kept = [s for n, s in self.recipe.settings.items() if self.filter.keep(setting=n)]
-        sources = [self.recipe.settings[s["interpolate"]] for s in kept if "interpolate" in s]  # a blend's cell
+        sources = [self.recipe.settings[s.get("interpolate") or s["soup"]] for s in kept
+                   if "interpolate" in s or "soup" in s]  # a blend's or soup's trained cells
         wanted = {s["data"] for s in kept + sources if s.get("data")}
         closure: set[str] = set()
         stack = list(wanted)

@@ -2,7 +2,8 @@
 
 ``train`` keys and the train keys of a setting are the options of ``codeswitch train``; ``eval`` keys are
 the options of ``codeswitch evaluate`` (dashes written as underscores, e.g. ``max_query_length``). A
-setting also takes ``data``, ``label``, ``needs`` and, for a WiSE-FT cell, ``interpolate`` + ``lam``. A
+setting also takes ``data``, ``label``, ``needs``, for a WiSE-FT cell ``interpolate`` + ``lam``, and for a
+model soup of a trained setting's seeds ``soup``. A
 duplicate key anywhere (two settings of one name) is an error, not a silent override. ``load_yaml``
 reads the file; :func:`check` checks the parsed mapping.
 """
@@ -17,7 +18,7 @@ from codeswitch.errors import ConfigError
 
 TOP_KEYS = ("name", "description", "paths", "split", "data", "models", "train", "settings", "seeds", "baselines",
             "eval", "sizes", "eval_dir", "compare", "significance")
-SETTING_KEYS = ("data", "needs", "label", "interpolate", "lam")
+SETTING_KEYS = ("data", "needs", "label", "interpolate", "lam", "soup")
 DATA_KEYS = ("pairs", "generate", "command", "needs", "ext")
 PAIRS_KEYS = ("inputs", "mode", "passage", "per_item", "seed", "langs", "pivot", "passage_langs")
 MODEL_KEYS = ("path", "query_prefix", "passage_prefix", "train")

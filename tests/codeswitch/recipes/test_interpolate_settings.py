@@ -98,3 +98,68 @@ def test_blends_run_alone_once_their_source_is_trained(tmp_path, shared_data):
     assert blend["m/english-wise-0.5/seed1"].status == "ran"
     assert blend["m/english-wise-0.5/seed2"].status == "unavailable"  # seed 2 of english never ran
     assert "not trained" in blend["m/english-wise-0.5/seed2"].message
+
+
+# ------------------------------------------------------------------ soup: the weight average of every seed's model
+class SoupInvoker(FakeInvoker):
+    def __call__(self, args: list[str]) -> None:
+        if args[0] == "soup":
+            self.calls.append(args)
+            out = Path(args[args.index("--out") + 1])
+            out.mkdir(parents=True)
+            (out / "soup_config.json").write_text(json.dumps(args), encoding="utf-8")
+            return
+        super().__call__(args)
+
+
+def test_a_soup_averages_every_seeds_model_once_and_is_evaluated_once(tmp_path, shared_data):
+    recipe = load_recipe(_recipe(tmp_path, shared_data, settings=_settings(**{"english-soup": {"soup": "english"}})))
+    out, fake = tmp_path / "out", SoupInvoker()
+    steps = RecipeRunner(recipe, out, echo=lambda s: None, invoker=fake).run()
+    (soup,) = fake.commands("soup")
+    members = [soup[i + 1] for i, a in enumerate(soup) if a == "--model"]
+    assert members == [str(out / "models/m/english/seed1"), str(out / "models/m/english/seed2")]
+    assert soup[soup.index("--out") + 1] == str(out / "models/m/english-soup/once")
+    evals = [c[c.index("--model-name") + 1] for c in fake.commands("evaluate")]
+    assert evals.count("m/english-soup") == 1 and evals.index("m/english-soup") == len(evals) - 1  # after the seeds
+    assert [s.status for s in steps if s.kind == "soup"] == ["ran"]
+    # a rerun skips it; retraining the source (new hashes) makes a new soup
+    fake2 = SoupInvoker()
+    RecipeRunner(recipe, out, echo=lambda s: None, invoker=fake2).run()
+    assert fake2.commands("soup") == []
+    changed = load_recipe(_recipe(tmp_path, shared_data, settings=_settings(**{"english-soup": {"soup": "english"}}),
+                                  train={"batch_size": 4, "max_steps": 3}))
+    fake3 = SoupInvoker()
+    RecipeRunner(changed, out, echo=lambda s: None, invoker=fake3).run()
+    assert len(fake3.commands("soup")) == 1
+
+
+def test_a_soup_alone_reads_the_finished_seeds_and_waits_for_missing_ones(tmp_path, shared_data):
+    recipe = load_recipe(_recipe(tmp_path, shared_data, settings=_settings(**{"s": {"soup": "english"}})))
+    out = tmp_path / "out"
+    from codeswitch.recipes.runner import RunFilter
+
+    steps = RecipeRunner(recipe, out, RunFilter(settings=("s",)), echo=lambda s: None, invoker=SoupInvoker()).run()
+    (soup,) = [s for s in steps if s.kind == "soup"]
+    assert soup.status == "unavailable" and "not trained for seed(s) 1, 2" in soup.message
+    RecipeRunner(recipe, out, RunFilter(settings=("english",), seeds=(1,)), echo=lambda s: None,
+                 invoker=SoupInvoker()).run()
+    steps = RecipeRunner(recipe, out, RunFilter(settings=("s",)), echo=lambda s: None, invoker=SoupInvoker()).run()
+    (soup,) = [s for s in steps if s.kind == "soup"]
+    assert soup.status == "unavailable" and "seed(s) 2 " in soup.message
+    RecipeRunner(recipe, out, RunFilter(settings=("english",)), echo=lambda s: None, invoker=SoupInvoker()).run()
+    fake = SoupInvoker()
+    steps = RecipeRunner(recipe, out, RunFilter(settings=("s",)), echo=lambda s: None, invoker=fake).run()
+    assert [s.status for s in steps if s.kind == "soup"] == ["ran"] and len(fake.commands("soup")) == 1
+    assert not fake.commands("train")
+
+
+@pytest.mark.parametrize(("setting", "match"), [
+    ({"soup": "nope"}, r"settings.w.soup is 'nope', not a trained setting listed above it"),
+    ({"soup": "off-the-shelf"}, r"settings.w.soup is 'off-the-shelf', not a trained setting .*\(known: english\)"),
+    ({"soup": "english", "lam": 0.5}, r"settings.w averages the seeds of 'english'; it takes only 'label', found lam"),
+    ({"soup": "english", "data": "en"}, r"takes only 'label', found data"),
+])
+def test_bad_soup_settings(tmp_path, shared_data, setting, match):
+    with pytest.raises(ConfigError, match=match):
+        load_recipe(_recipe(tmp_path, shared_data, settings=_settings(w=setting)))
