@@ -241,16 +241,20 @@ def interpolate(tuned: str | Path, out: str | Path, lam: float, base: str | None
         "tensors": counts,
         "codeswitch_version": __version__,
     }
-    with atomic_path(Path(out)) as tmp:
-        with _no_progress_bars():
-            tuned_model.save(str(tmp))
-        for name in CARRIED_FILES:
-            if (Path(tuned) / name).is_file():
-                shutil.copy2(Path(tuned) / name, tmp / name)
-        record["seconds"] = round(time.perf_counter() - start, 2)
-        (tmp / "interpolate_config.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
-                                                     encoding="utf-8")
+    _write_model(tuned_model, Path(tuned), Path(out), record, "interpolate_config.json", start)
     return record
+
+
+def _write_model(model, source: Path, out: Path, record: dict[str, Any], record_name: str, start: float) -> None:
+    """Save ``model`` to ``out`` atomically with ``source``'s :data:`CARRIED_FILES` and ``record`` (+ seconds)."""
+    with atomic_path(out) as tmp:
+        with _no_progress_bars():
+            model.save(str(tmp))
+        for name in CARRIED_FILES:
+            if (source / name).is_file():
+                shutil.copy2(source / name, tmp / name)
+        record["seconds"] = round(time.perf_counter() - start, 2)
+        (tmp / record_name).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------- model soups
@@ -352,13 +356,5 @@ def soup(models: list[str | Path], out: str | Path, overwrite: bool = False) -> 
         "tensors": counts,
         "codeswitch_version": __version__,
     }
-    with atomic_path(Path(out)) as tmp:
-        with _no_progress_bars():
-            skeleton.save(str(tmp))
-        for name in CARRIED_FILES:
-            if (paths[0] / name).is_file():
-                shutil.copy2(paths[0] / name, tmp / name)
-        record["seconds"] = round(time.perf_counter() - start, 2)
-        (tmp / "soup_config.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
-                                              encoding="utf-8")
+    _write_model(skeleton, paths[0], Path(out), record, "soup_config.json", start)
     return record

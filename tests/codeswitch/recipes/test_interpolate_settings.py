@@ -14,12 +14,14 @@ from tests.codeswitch.recipes.test_recipe import FakeInvoker, _recipe
 
 
 class BlendingInvoker(FakeInvoker):
+    """Also stands in for ``codeswitch interpolate`` and ``codeswitch soup`` (a folder with their record)."""
+
     def __call__(self, args: list[str]) -> None:
-        if args[0] == "interpolate":
+        if args[0] in ("interpolate", "soup"):
             self.calls.append(args)
             out = Path(args[args.index("--out") + 1])
             out.mkdir(parents=True)
-            (out / "interpolate_config.json").write_text(json.dumps(args), encoding="utf-8")
+            (out / f"{args[0]}_config.json").write_text(json.dumps(args), encoding="utf-8")
             return
         super().__call__(args)
 
@@ -101,20 +103,9 @@ def test_blends_run_alone_once_their_source_is_trained(tmp_path, shared_data):
 
 
 # ------------------------------------------------------------------ soup: the weight average of every seed's model
-class SoupInvoker(FakeInvoker):
-    def __call__(self, args: list[str]) -> None:
-        if args[0] == "soup":
-            self.calls.append(args)
-            out = Path(args[args.index("--out") + 1])
-            out.mkdir(parents=True)
-            (out / "soup_config.json").write_text(json.dumps(args), encoding="utf-8")
-            return
-        super().__call__(args)
-
-
 def test_a_soup_averages_every_seeds_model_once_and_is_evaluated_once(tmp_path, shared_data):
     recipe = load_recipe(_recipe(tmp_path, shared_data, settings=_settings(**{"english-soup": {"soup": "english"}})))
-    out, fake = tmp_path / "out", SoupInvoker()
+    out, fake = tmp_path / "out", BlendingInvoker()
     steps = RecipeRunner(recipe, out, echo=lambda s: None, invoker=fake).run()
     (soup,) = fake.commands("soup")
     members = [soup[i + 1] for i, a in enumerate(soup) if a == "--model"]
@@ -124,12 +115,12 @@ def test_a_soup_averages_every_seeds_model_once_and_is_evaluated_once(tmp_path, 
     assert evals.count("m/english-soup") == 1 and evals.index("m/english-soup") == len(evals) - 1  # after the seeds
     assert [s.status for s in steps if s.kind == "soup"] == ["ran"]
     # a rerun skips it; retraining the source (new hashes) makes a new soup
-    fake2 = SoupInvoker()
+    fake2 = BlendingInvoker()
     RecipeRunner(recipe, out, echo=lambda s: None, invoker=fake2).run()
     assert fake2.commands("soup") == []
     changed = load_recipe(_recipe(tmp_path, shared_data, settings=_settings(**{"english-soup": {"soup": "english"}}),
                                   train={"batch_size": 4, "max_steps": 3}))
-    fake3 = SoupInvoker()
+    fake3 = BlendingInvoker()
     RecipeRunner(changed, out, echo=lambda s: None, invoker=fake3).run()
     assert len(fake3.commands("soup")) == 1
 
@@ -139,16 +130,16 @@ def test_a_soup_alone_reads_the_finished_seeds_and_waits_for_missing_ones(tmp_pa
     out = tmp_path / "out"
     from codeswitch.recipes.runner import RunFilter
 
-    steps = RecipeRunner(recipe, out, RunFilter(settings=("s",)), echo=lambda s: None, invoker=SoupInvoker()).run()
+    steps = RecipeRunner(recipe, out, RunFilter(settings=("s",)), echo=lambda s: None, invoker=BlendingInvoker()).run()
     (soup,) = [s for s in steps if s.kind == "soup"]
     assert soup.status == "unavailable" and "not trained for seed(s) 1, 2" in soup.message
     RecipeRunner(recipe, out, RunFilter(settings=("english",), seeds=(1,)), echo=lambda s: None,
-                 invoker=SoupInvoker()).run()
-    steps = RecipeRunner(recipe, out, RunFilter(settings=("s",)), echo=lambda s: None, invoker=SoupInvoker()).run()
+                 invoker=BlendingInvoker()).run()
+    steps = RecipeRunner(recipe, out, RunFilter(settings=("s",)), echo=lambda s: None, invoker=BlendingInvoker()).run()
     (soup,) = [s for s in steps if s.kind == "soup"]
     assert soup.status == "unavailable" and "seed(s) 2 " in soup.message
-    RecipeRunner(recipe, out, RunFilter(settings=("english",)), echo=lambda s: None, invoker=SoupInvoker()).run()
-    fake = SoupInvoker()
+    RecipeRunner(recipe, out, RunFilter(settings=("english",)), echo=lambda s: None, invoker=BlendingInvoker()).run()
+    fake = BlendingInvoker()
     steps = RecipeRunner(recipe, out, RunFilter(settings=("s",)), echo=lambda s: None, invoker=fake).run()
     assert [s.status for s in steps if s.kind == "soup"] == ["ran"] and len(fake.commands("soup")) == 1
     assert not fake.commands("train")
