@@ -140,6 +140,12 @@ def _make_inputs(d: Path) -> None:
         "recipe-empty.yaml": "", "recipe-nomodels.yaml": "name: x\ndata: {}\n",
         "recipe-ok.yaml": "name: ok\nmodels: {m: {path: some/model}}\nsettings: {off-the-shelf: {}}\nseeds: [1]\n"
                           "eval: {dataset: xquad-r}\n",
+        "recipe-soup-one-seed.yaml": "name: s\nmodels: {m: {path: some/model}}\ndata: {en: {generate: [x]}}\n"
+                                     "settings: {tuned: {data: en}, tuned-soup: {soup: tuned}}\nseeds: [1]\n"
+                                     "eval: {dataset: xquad-r}\n",
+        "recipe-soup-unknown.yaml": "name: s\nmodels: {m: {path: some/model}}\n"
+                                    "settings: {off-the-shelf: {}, s: {soup: nope}}\nseeds: [1, 2]\n"
+                                    "eval: {dataset: xquad-r}\n",
         "expected-bad.yaml": "miracl: [\n",
         "a-file": "not a folder\n",
     }
@@ -506,6 +512,10 @@ CASES: list = [
      ("--seeds: 4 is not among the seeds", "recipe-ok.yaml (1)", "'seeds' list")),
     ("recipe-models-unknown", [*RECIPE, "{d}/recipe-ok.yaml", "--out", "{o}/r", "--models", "e5"],
      ("--models", "'e5' is not in")),
+    ("recipe-soup-one-seed", [*RECIPE, "{d}/recipe-soup-one-seed.yaml", "--out", "{o}/r"],
+     ("recipe-soup-one-seed.yaml", "settings.tuned-soup averages the models of every seed", "at least two seeds")),
+    ("recipe-soup-unknown", [*RECIPE, "{d}/recipe-soup-unknown.yaml", "--out", "{o}/r"],
+     ("recipe-soup-unknown.yaml", "settings.s.soup is 'nope', not a trained setting")),
     # ---------------------------------------------------------------- recipe copy-cells
     ("cells-source-missing", [*CELLS, "{d}/nope", "{o}/c"], ("nope", "not a folder")),
     ("cells-source-is-file", [*CELLS, "{d}/a-file", "{o}/c"], ("a-file", "not a folder")),

@@ -263,7 +263,8 @@ SOUP_CITATION = ("Model soups: Wortsman et al. 2022, Model soups: averaging weig
 
 
 class WeightAverage:
-    """The uniform average of state dicts added one at a time (only one member is held besides the sums).
+    """The uniform average of state dicts added one at a time (the first member, the float64 sums and the member
+    being added are held; not all of them at once).
 
     Float tensors are summed in float64 and divided once, so the result does not depend on the order of
     the members beyond float64 rounding; a tensor equal in every member (frozen during training) is copied

@@ -190,6 +190,10 @@ def load_recipe(path: Path) -> Recipe:
     seeds = doc.get("seeds", [13])
     if not isinstance(seeds, list) or not seeds or not all(isinstance(s, int) for s in seeds):
         raise ConfigError(f"{path}: 'seeds' must be a non-empty list of integers")
+    soups = [name for name, setting in sub["settings"].items() if "soup" in setting]
+    if soups and len(seeds) < 2:
+        raise ConfigError(f"{path}: settings.{soups[0]} averages the models of every seed, but 'seeds' lists "
+                          f"{len(seeds)}; list at least two seeds, or remove the soup setting")
     compare = []
     for spec in doc.get("compare") or []:
         parts = [x.strip() for x in str(spec).split(" vs ")]

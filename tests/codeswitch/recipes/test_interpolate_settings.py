@@ -154,3 +154,9 @@ def test_a_soup_alone_reads_the_finished_seeds_and_waits_for_missing_ones(tmp_pa
 def test_bad_soup_settings(tmp_path, shared_data, setting, match):
     with pytest.raises(ConfigError, match=match):
         load_recipe(_recipe(tmp_path, shared_data, settings=_settings(w=setting)))
+
+
+def test_a_soup_needs_two_seeds(tmp_path, shared_data):
+    with pytest.raises(ConfigError, match=r"settings.w averages the models of every seed, but 'seeds' lists 1; list "
+                                          r"at least two seeds"):
+        load_recipe(_recipe(tmp_path, shared_data, settings=_settings(w={"soup": "english"}), seeds=[1]))
