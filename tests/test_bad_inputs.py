@@ -146,6 +146,9 @@ def _make_inputs(d: Path) -> None:
         "recipe-soup-unknown.yaml": "name: s\nmodels: {m: {path: some/model}}\n"
                                     "settings: {off-the-shelf: {}, s: {soup: nope}}\nseeds: [1, 2]\n"
                                     "eval: {dataset: xquad-r}\n",
+        "recipe-soup-twice.yaml": "name: s\nmodels: {m: {path: some/model}}\ndata: {en: {generate: [x]}}\n"
+                                  "settings: {tuned: {data: en}, s: {soup: [tuned, tuned]}}\nseeds: [1]\n"
+                                  "eval: {dataset: xquad-r}\n",
         "expected-bad.yaml": "miracl: [\n",
         "a-file": "not a folder\n",
     }
@@ -516,6 +519,8 @@ CASES: list = [
      ("recipe-soup-one-seed.yaml", "settings.tuned-soup averages the models of every seed", "at least two seeds")),
     ("recipe-soup-unknown", [*RECIPE, "{d}/recipe-soup-unknown.yaml", "--out", "{o}/r"],
      ("recipe-soup-unknown.yaml", "settings.s.soup is 'nope', not a trained setting")),
+    ("recipe-soup-twice", [*RECIPE, "{d}/recipe-soup-twice.yaml", "--out", "{o}/r"],
+     ("recipe-soup-twice.yaml", "settings.s.soup is ['tuned', 'tuned']", "a list of different trained settings")),
     # ---------------------------------------------------------------- recipe copy-cells
     ("cells-source-missing", [*CELLS, "{d}/nope", "{o}/c"], ("nope", "not a folder")),
     ("cells-source-is-file", [*CELLS, "{d}/a-file", "{o}/c"], ("a-file", "not a folder")),

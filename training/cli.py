@@ -148,12 +148,14 @@ def soup_cmd(models: tuple[str, ...], out: str, overwrite: bool) -> None:
     \b
     Every floating-point weight becomes
         theta = (theta_1 + ... + theta_k) / k
-    over the k --model dirs: typically one setting trained with k seeds. The soup is one model, as
-    fast as each member, and usually better than the members' mean (Wortsman et al. 2022, "Model
-    soups", arXiv 2203.05482). Members must be fine-tuned from the same base (every tensor name and
-    shape equal). OUT is the first member (tokenizer, pooling, prompts, max_seq_length) with the
-    averaged weights, plus soup_config.json (members and the sha256 of their weights) and the first
-    member's train_config.json / data_stats.json / batch_mix.json; written atomically.
+    over the k --model dirs: typically one setting trained with k seeds (or several settings). The
+    soup is one model, as fast as each member, and usually better than the members' mean (Wortsman et
+    al. 2022, "Model soups", arXiv 2203.05482). Members must be fine-tuned from the same base (every
+    tensor name and shape equal) with the same query/passage prefixes. OUT is the first member
+    (tokenizer, pooling, prompts, max_seq_length) with the averaged weights, plus soup_config.json
+    (members and the sha256 of their weights), a train_config.json keeping what the members share
+    (what differs, e.g. seed, is null there and listed per member under soup_of) and the first
+    member's data_stats.json / batch_mix.json; written atomically.
 
     \b
     Example:

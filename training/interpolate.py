@@ -245,13 +245,17 @@ def interpolate(tuned: str | Path, out: str | Path, lam: float, base: str | None
     return record
 
 
-def _write_model(model, source: Path, out: Path, record: dict[str, Any], record_name: str, start: float) -> None:
-    """Save ``model`` to ``out`` atomically with ``source``'s :data:`CARRIED_FILES` and ``record`` (+ seconds)."""
+def _write_model(model, source: Path, out: Path, record: dict[str, Any], record_name: str, start: float,
+                 train_config: dict[str, Any] | None = None) -> None:
+    """Save ``model`` to ``out`` atomically with ``source``'s :data:`CARRIED_FILES` and ``record`` (+ seconds);
+    ``train_config`` (a soup's) is written as ``train_config.json`` instead of ``source``'s."""
     with atomic_path(out) as tmp:
         with _no_progress_bars():
             model.save(str(tmp))
         for name in CARRIED_FILES:
-            if (source / name).is_file():
+            if name == "train_config.json" and train_config is not None:
+                (tmp / name).write_text(json.dumps(train_config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            elif (source / name).is_file():
                 shutil.copy2(source / name, tmp / name)
         record["seconds"] = round(time.perf_counter() - start, 2)
         (tmp / record_name).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -260,6 +264,53 @@ def _write_model(model, source: Path, out: Path, record: dict[str, Any], record_
 # ---------------------------------------------------------------------------------------------- model soups
 SOUP_CITATION = ("Model soups: Wortsman et al. 2022, Model soups: averaging weights of multiple fine-tuned models "
                  "improves accuracy without increasing inference time, ICML, arXiv 2203.05482")
+
+
+#: ``train_config.json`` keys a soup's members must share: the soup is evaluated with one pair of prefixes.
+SOUP_SHARED_KEYS = ("query_prefix", "passage_prefix")
+
+
+def soup_train_config(paths: list[Path], out: str | Path) -> dict[str, Any] | None:
+    """The ``train_config.json`` of a soup of ``paths`` (None if no member has one).
+
+    Keys every member agrees on keep their value (``model``, the prefixes, the options the runs share); a
+    key that differs (``seed``, or ``data`` in a soup of two settings) is ``null``, with each member's value
+    under ``soup_of`` (``"train_config": null`` for a member without the file); ``out`` is the soup's. So no
+    reader takes the first member's seed or data for the soup's. Raises :class:`ConfigError` if a file is
+    not a JSON object, or the members' prefixes differ.
+    """
+    configs = []
+    for p in paths:
+        cfg = p / "train_config.json"
+        if not cfg.is_file():
+            continue
+        try:
+            data = json.loads(cfg.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            data = None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{cfg}: not a JSON object of training options (damaged?); re-train that member or "
+                              "remove the file")
+        configs.append((p, data))
+    if not configs:
+        return None
+    p0, first = configs[0]
+    for key in SOUP_SHARED_KEYS:
+        for p, data in configs[1:]:
+            if data.get(key) != first.get(key):
+                raise ConfigError(f"--model {p} was trained with {key} {data.get(key)!r} but --model {p0} with "
+                                  f"{first.get(key)!r}; a soup is encoded with one pair of prefixes: average runs "
+                                  "trained with the same prefixes")
+    keys = list(dict.fromkeys(k for _, data in configs for k in data))
+    differ = [k for k in keys if k != "out" and any((k in d) != (k in first) or d.get(k) != first.get(k)
+                                                    for _, d in configs[1:])]
+    merged = {k: (None if k in differ else first.get(k)) for k in keys}
+    if "out" in merged:
+        merged["out"] = str(out)
+    have = dict(configs)
+    merged["soup_of"] = [{"path": str(p.resolve()), **({k: have[p].get(k) for k in differ} if p in have
+                                                       else {"train_config": None})} for p in paths]
+    return merged
 
 
 class WeightAverage:
@@ -317,8 +368,9 @@ def soup(models: list[str | Path], out: str | Path, overwrite: bool = False) -> 
     Every member is a sentence-transformers directory fine-tuned from the same base (e.g. one setting
     trained with several seeds). Everything is checked (paths, then every tensor's name and shape, member
     by member) before ``out`` is touched; the output is the first member (modules, tokenizer, prompts)
-    with the averaged weights, plus ``soup_config.json`` and the first member's ``train_config.json`` /
-    ``data_stats.json`` / ``batch_mix.json``, written atomically.
+    with the averaged weights, plus ``soup_config.json``, a ``train_config.json`` that keeps what the members
+    share (:func:`soup_train_config`) and the first member's ``data_stats.json`` / ``batch_mix.json``,
+    written atomically.
     """
     from codeswitch import __version__
 
@@ -339,6 +391,7 @@ def soup(models: list[str | Path], out: str | Path, overwrite: bool = False) -> 
         if _inside(out_r, p.resolve()) or _inside(p.resolve(), out_r):
             raise ConfigError(f"--out {out} overlaps --model {p} (the same folder, or one inside the other); "
                               "writing it would destroy that model: choose another --out")
+    train_config = soup_train_config(paths, out)
     start = time.perf_counter()
     skeleton = _load(str(paths[0]), "model")
     average = WeightAverage(skeleton.state_dict(), f"--model {paths[0]}")
@@ -357,5 +410,5 @@ def soup(models: list[str | Path], out: str | Path, overwrite: bool = False) -> 
         "tensors": counts,
         "codeswitch_version": __version__,
     }
-    _write_model(skeleton, paths[0], Path(out), record, "soup_config.json", start)
+    _write_model(skeleton, paths[0], Path(out), record, "soup_config.json", start, train_config)
     return record

@@ -40,6 +40,14 @@ _RUNNER_KEYS = {"out", "split", "held_out", "split_seed"}  # filled in by the ru
 SETTING_KEYS = {"data", "needs", "label", "interpolate", "lam", "soup"}  # other setting keys are train options
 
 
+def soup_sources(setting: dict) -> list[str]:
+    """The trained settings a ``soup`` setting averages: ``soup: A`` or ``soup: [A, B]``; ``[]`` if not a soup
+    (or if the value is neither a name nor a list of names, which :func:`load_recipe` refuses)."""
+    value = setting.get("soup")
+    names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return names if all(isinstance(n, str) and n for n in names) else []
+
+
 @dataclass(frozen=True)
 class Recipe:
     """A parsed recipe (placeholders of ``paths`` resolved; ``{data:NAME}`` kept for the runner)."""
@@ -157,14 +165,19 @@ def load_recipe(path: Path) -> Recipe:
     trained: list[str] = []
     for name, setting in sub["settings"].items():
         if "soup" in setting:
-            src = setting["soup"]
-            if src not in trained:
-                raise ConfigError(f"{path}: settings.{name}.soup is {src!r}, not a trained setting listed above it "
-                                  f"(known: {', '.join(trained) or 'none'})")
+            srcs = soup_sources(setting)
+            if not srcs or len(set(srcs)) != len(srcs):
+                raise ConfigError(f"{path}: settings.{name}.soup is {setting['soup']!r}; give a trained setting, or a "
+                                  "list of different trained settings (e.g. soup: [english, cs-query])")
+            for src in srcs:
+                if src not in trained:
+                    verb = "is" if isinstance(setting["soup"], str) else "lists"
+                    raise ConfigError(f"{path}: settings.{name}.soup {verb} {src!r}, not a trained setting listed "
+                                      f"above it (known: {', '.join(trained) or 'none'})")
             extra = sorted(set(setting) - {"soup", "label"})
             if extra:
-                raise ConfigError(f"{path}: settings.{name} averages the seeds of {src!r}; it takes only 'label', "
-                                  f"found {', '.join(extra)}")
+                raise ConfigError(f"{path}: settings.{name} averages the seeds of {', '.join(map(repr, srcs))}; it "
+                                  f"takes only 'label', found {', '.join(extra)}")
             continue
         if "interpolate" not in setting:
             if setting.get("data") is not None:
@@ -190,7 +203,7 @@ def load_recipe(path: Path) -> Recipe:
     seeds = doc.get("seeds", [13])
     if not isinstance(seeds, list) or not seeds or not all(isinstance(s, int) for s in seeds):
         raise ConfigError(f"{path}: 'seeds' must be a non-empty list of integers")
-    soups = [name for name, setting in sub["settings"].items() if "soup" in setting]
+    soups = [name for name, setting in sub["settings"].items() if len(soup_sources(setting)) == 1]
     if soups and len(seeds) < 2:
         raise ConfigError(f"{path}: settings.{soups[0]} averages the models of every seed, but 'seeds' lists "
                           f"{len(seeds)}; list at least two seeds, or remove the soup setting")

@@ -11,7 +11,8 @@ typing those commands would; torch is only imported by those commands.
 Grid order is seed-major (all models and settings for the first seed, then the next seed), so an
 interrupted run leaves complete seeds behind; rerunning resumes where it stopped. Off-the-shelf
 settings (no ``data``) and the ``baselines`` (e.g. ``bm25``) are evaluated once, not per seed; so is a
-``soup`` setting (the weight average of a trained setting's models over every seed), after the seeds.
+``soup`` setting (the weight average of a trained setting's models over every seed, or of several
+settings' models), after the seeds.
 
 Output folder::
 
@@ -40,7 +41,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from codeswitch.errors import ConfigError
-from codeswitch.recipes.config import SETTING_KEYS, Recipe, as_options
+from codeswitch.recipes.config import SETTING_KEYS, Recipe, as_options, soup_sources
 
 _DATA_REF = re.compile(r"\{data:([A-Za-z0-9_.-]+)\}")
 
@@ -373,26 +374,29 @@ class RecipeRunner:
         for mname, model in self.recipe.models.items():  # soups last: they read every seed's model
             for sname, setting in self.recipe.settings.items():
                 if "soup" in setting and self.filter.keep(mname, sname):
-                    self._soup_and_eval(mname, model, sname, setting["soup"])
+                    self._soup_and_eval(mname, model, sname, soup_sources(setting))
 
-    def _soup_and_eval(self, mname: str, model: dict, sname: str, src: str) -> None:
-        """A model soup: the weight average of ``src``'s models over every seed of the recipe, evaluated once."""
+    def _soup_and_eval(self, mname: str, model: dict, sname: str, srcs: list[str]) -> None:
+        """A model soup: the weight average of the models of ``srcs`` (one trained setting or several) over every
+        seed of the recipe, setting by setting; evaluated once."""
         label = f"{mname}/{sname}"
-        members = {seed: self.trained.get((mname, src, seed)) or self._finished_training(seed, mname, model, src)
-                   for seed in self.recipe.seeds}
-        missing = [seed for seed, h in members.items() if h is None]
-        if missing:
-            why = (f"{mname}/{src} is not trained for seed(s) {', '.join(map(str, missing))} (a soup averages every "
-                   "seed of the recipe; run that setting first)")
+        cells = [(src, seed) for src in srcs for seed in self.recipe.seeds]
+        members = {(src, seed): self.trained.get((mname, src, seed)) or
+                   self._finished_training(seed, mname, model, src) for src, seed in cells}
+        missing = {src: [str(seed) for (s, seed), h in members.items() if s == src and h is None] for src in srcs}
+        if any(missing.values()):
+            why = "; ".join(f"{mname}/{src} is not trained for seed(s) {', '.join(seeds)}"
+                            for src, seeds in missing.items() if seeds)
+            why += f" (a soup averages every seed of the recipe; run {'it' if len(srcs) == 1 else 'them'} first)"
             self.steps.append(StepResult("soup", label, "unavailable", "", message=why))
             self.echo(f"[n/a]  soup {label}: {why}")
             return
         mdir = self.out / "models" / mname / sname / "once"
         cmd = ["soup"]
-        for seed in self.recipe.seeds:
+        for src, seed in cells:
             cmd += ["--model", str(self.out / "models" / mname / src / f"seed{seed}")]
         cmd += ["--out", str(mdir), "--overwrite"]
-        config = {"args": cmd[:-3] + cmd[-1:], "members": [members[seed] for seed in self.recipe.seeds]}
+        config = {"args": cmd[:-3] + cmd[-1:], "members": [members[cell] for cell in cells]}
         res = self._step("soup", label, mdir, config, lambda: self.invoker(cmd))
         if res.status == "failed":
             return
@@ -455,8 +459,8 @@ class RecipeRunner:
     def needed_data(self) -> set[str]:
         """Data entries used by the selected settings, with everything they read."""
         kept = [s for n, s in self.recipe.settings.items() if self.filter.keep(setting=n)]
-        sources = [self.recipe.settings[s.get("interpolate") or s["soup"]] for s in kept
-                   if "interpolate" in s or "soup" in s]  # a blend's or soup's trained cells
+        sources = [self.recipe.settings[src] for s in kept  # a blend's or soup's trained cells
+                   for src in ([s["interpolate"]] if "interpolate" in s else soup_sources(s))]
         wanted = {s["data"] for s in kept + sources if s.get("data")}
         closure: set[str] = set()
         stack = list(wanted)

@@ -3,7 +3,7 @@
 ``train`` keys and the train keys of a setting are the options of ``codeswitch train``; ``eval`` keys are
 the options of ``codeswitch evaluate`` (dashes written as underscores, e.g. ``max_query_length``). A
 setting also takes ``data``, ``label``, ``needs``, for a WiSE-FT cell ``interpolate`` + ``lam``, and for a
-model soup of a trained setting's seeds ``soup``. A
+model soup of a trained setting's seeds ``soup`` (one setting, or a list of settings). A
 duplicate key anywhere (two settings of one name) is an error, not a silent override. ``load_yaml``
 reads the file; :func:`check` checks the parsed mapping.
 """

@@ -45,7 +45,9 @@ def members(tmp_path_factory) -> list[Path]:
     model = SentenceTransformer(str(out[0]), device="cpu")
     model.prompts = {"query": "query: ", "passage": "passage: "}
     model.save(str(out[0]))
-    (out[0] / "train_config.json").write_text(json.dumps({"model": "base", "batching": "hybrid"}))
+    for s, m in ((1, out[0]), (2, out[1])):
+        (m / "train_config.json").write_text(json.dumps({"model": "base", "batching": "hybrid", "seed": s,
+                                                         "query_prefix": "query: ", "out": str(m)}))
     (out[0] / "batch_mix.json").write_text(json.dumps({"batches": 1}))
     return out
 
@@ -93,7 +95,13 @@ def test_soup_of_three_runs_is_numpys_mean_of_their_weights(members, tmp_path):
     assert [m["path"] for m in record["members"]] == [str(m.resolve()) for m in members]
     assert record["members"][1]["weights_sha256"]["model.safetensors"] == hashlib.sha256(
         (members[1] / "model.safetensors").read_bytes()).hexdigest()
-    assert json.loads((out / "train_config.json").read_text())["batching"] == "hybrid"  # the first member's files
+    # what the members share is kept; what differs (the seed) is null, each member's value under soup_of
+    cfg = json.loads((out / "train_config.json").read_text())
+    assert cfg["batching"] == "hybrid" and cfg["model"] == "base" and cfg["query_prefix"] == "query: "
+    assert cfg["seed"] is None and cfg["out"] == str(out)
+    assert cfg["soup_of"] == [{"path": str(members[0].resolve()), "seed": 1},
+                              {"path": str(members[1].resolve()), "seed": 2},
+                              {"path": str(members[2].resolve()), "train_config": None}]
     assert (out / "batch_mix.json").is_file()
     model = SentenceTransformer(str(out), device="cpu")
     assert model.prompts["query"] == "query: "
@@ -123,6 +131,9 @@ def other_arch(tmp_path_factory) -> Path:
         ("out_exists", r"output .*taken exists; pass --overwrite"),
         ("arch_mismatch", r"tensor 0\.\w+\.embeddings\.word_embeddings\.weight has shape \(\d+, 32\) in the --model "
                           r".* but \(\d+, 16\) in the --model .*; pass models fine-tuned from the same base"),
+        ("prefix_mismatch", r"--model .*other was trained with query_prefix '' but --model .* with 'query: '; a "
+                            r"soup is encoded with one pair of prefixes"),
+        ("config_damaged", r"other/train_config.json: not a JSON object of training options"),
     ],
 )
 def test_bad_input_one_line_error(case, match, members, other_arch, tmp_path):
@@ -153,6 +164,11 @@ def test_bad_input_one_line_error(case, match, members, other_arch, tmp_path):
         keep = out
     elif case == "arch_mismatch":
         models[1] = str(other_arch)
+    elif case in ("prefix_mismatch", "config_damaged"):
+        shutil.copytree(members[1], tmp_path / "other")
+        models[1] = str(tmp_path / "other")
+        (tmp_path / "other" / "train_config.json").write_text(
+            json.dumps({"model": "base", "query_prefix": ""}) if case == "prefix_mismatch" else "[1, 2]")
     before = sorted(p.relative_to(keep).as_posix() for p in keep.rglob("*")) if keep is not None else None
     res = _run([*sum((["--model", m] for m in models), []), "--out", str(out), *extra])
     lines = res.output.strip().splitlines()

@@ -145,11 +145,43 @@ def test_a_soup_alone_reads_the_finished_seeds_and_waits_for_missing_ones(tmp_pa
     assert not fake.commands("train")
 
 
+def test_a_soup_of_two_settings_averages_both_settings_seeds_in_order(tmp_path, shared_data):
+    two = _settings(**{"english-lr": {"data": "en", "batching": "random", "lr": 1e-4},
+                       "both": {"soup": ["english", "english-lr"]}})
+    out, fake = tmp_path / "out", BlendingInvoker()
+    steps = RecipeRunner(load_recipe(_recipe(tmp_path, shared_data, settings=two)), out, echo=lambda s: None,
+                         invoker=fake).run()
+    (soup,) = fake.commands("soup")
+    assert [soup[i + 1] for i, a in enumerate(soup) if a == "--model"] == [
+        str(out / f"models/m/{s}/seed{k}") for s in ("english", "english-lr") for k in (1, 2)]
+    assert [s.status for s in steps if s.kind == "soup"] == ["ran"]
+    # one seed is enough when two settings are averaged (two members)
+    recipe1 = load_recipe(_recipe(tmp_path, shared_data, settings=two, seeds=[1]))
+    fake1 = BlendingInvoker()
+    RecipeRunner(recipe1, tmp_path / "out1", echo=lambda s: None, invoker=fake1).run()
+    (soup1,) = fake1.commands("soup")
+    assert soup1.count("--model") == 2
+    # alone with --settings, a missing member names its setting and seed
+    from codeswitch.recipes.runner import RunFilter
+
+    steps = RecipeRunner(recipe1, tmp_path / "out2", RunFilter(settings=("both",)), echo=lambda s: None,
+                         invoker=BlendingInvoker()).run()
+    (st,) = [s for s in steps if s.kind == "soup"]
+    assert st.status == "unavailable"
+    assert "m/english is not trained for seed(s) 1; m/english-lr is not trained for seed(s) 1" in st.message
+
+
 @pytest.mark.parametrize(("setting", "match"), [
     ({"soup": "nope"}, r"settings.w.soup is 'nope', not a trained setting listed above it"),
     ({"soup": "off-the-shelf"}, r"settings.w.soup is 'off-the-shelf', not a trained setting .*\(known: english\)"),
     ({"soup": "english", "lam": 0.5}, r"settings.w averages the seeds of 'english'; it takes only 'label', found lam"),
     ({"soup": "english", "data": "en"}, r"takes only 'label', found data"),
+    ({"soup": ["english", "nope"]}, r"settings.w.soup lists 'nope', not a trained setting listed above it"),
+    ({"soup": ["english", "english"]}, r"settings.w.soup is \['english', 'english'\]; give a trained setting, or "
+                                       r"a list of different trained settings"),
+    ({"soup": []}, r"settings.w.soup is \[\]; give a trained setting"),
+    ({"soup": 3}, r"settings.w.soup is 3; give a trained setting"),
+    ({"soup": ["english", {"a": 1}]}, r"settings.w.soup is \['english', \{'a': 1\}\]; give a trained setting"),
 ])
 def test_bad_soup_settings(tmp_path, shared_data, setting, match):
     with pytest.raises(ConfigError, match=match):
