@@ -60,6 +60,9 @@ def setting_scores(folder: Path, sub: str = "afriqa-dev", suffix: str = "") -> d
 def load(cells: Path, model: str) -> tuple[dict[str, dict], dict, dict, dict[str, int]]:
     """(candidates: setting -> language -> qid -> score, reference, upper bound, setting -> number of runs)."""
     root = cells / "eval" / model
+    if not root.is_dir():
+        raise SystemExit(f"{root}: no such folder; pass --cells a folder of kept cells (recipe copy-cells) or a "
+                         "recipe --out, and --model one of its models")
     candidates, runs = {}, {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         scores = setting_scores(folder)
@@ -84,9 +87,14 @@ def main() -> None:
     ap.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                     help="leave these settings out of the candidates (repeatable; e.g. '*-soup')")
     args = ap.parse_args()
+    if args.splits < 1:
+        raise SystemExit(f"--splits must be at least 1, found {args.splits}")
     candidates, reference, upper, runs = load(args.cells, args.model)
     candidates = {n: v for n, v in candidates.items() if not any(fnmatch.fnmatchcase(n, g) for g in args.exclude)}
     names = sorted(candidates)
+    if not names:
+        raise SystemExit(f"{args.cells}: no candidate settings with AfriQA per-query scores"
+                         + (f" after --exclude {' '.join(args.exclude)}" if args.exclude else ""))
     qids = {lang: sorted(reference[lang]) for lang in LANGS}
     for name, scores in [*candidates.items(), ("upper bound", upper)]:
         for lang in LANGS:
