@@ -153,9 +153,9 @@ def soup_cmd(models: tuple[str, ...], out: str, overwrite: bool) -> None:
     al. 2022, "Model soups", arXiv 2203.05482). Members must be fine-tuned from the same base (every
     tensor name and shape equal) with the same query/passage prefixes. OUT is the first member
     (tokenizer, pooling, prompts, max_seq_length) with the averaged weights, plus soup_config.json
-    (members and the sha256 of their weights), a train_config.json keeping what the members share
-    (what differs, e.g. seed, is null there and listed per member under soup_of) and the first
-    member's data_stats.json / batch_mix.json; written atomically.
+    (members and the sha256 of their weights) and a train_config.json keeping what the members share
+    (what differs, e.g. seed, is null there and listed per member under soup_of); no member's
+    data_stats.json / batch_mix.json (each member keeps its own). Written atomically.
 
     \b
     Example:

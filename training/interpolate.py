@@ -246,16 +246,22 @@ def interpolate(tuned: str | Path, out: str | Path, lam: float, base: str | None
 
 
 def _write_model(model, source: Path, out: Path, record: dict[str, Any], record_name: str, start: float,
-                 train_config: dict[str, Any] | None = None) -> None:
-    """Save ``model`` to ``out`` atomically with ``source``'s :data:`CARRIED_FILES` and ``record`` (+ seconds);
-    ``train_config`` (a soup's) is written as ``train_config.json`` instead of ``source``'s."""
+                 soup_config: dict[str, Any] | None = None) -> None:
+    """Save ``model`` to ``out`` atomically with ``source``'s :data:`CARRIED_FILES` and ``record`` (+ seconds).
+
+    A soup (``soup_config`` given: its ``train_config.json``, or None when no member has one) carries no file
+    of one member: it gets ``soup_config`` as ``train_config.json`` and no ``data_stats.json`` /
+    ``batch_mix.json``, which describe one training run (each member's dir keeps its own).
+    """
+    soup = record_name == "soup_config.json"
     with atomic_path(out) as tmp:
         with _no_progress_bars():
             model.save(str(tmp))
-        for name in CARRIED_FILES:
-            if name == "train_config.json" and train_config is not None:
-                (tmp / name).write_text(json.dumps(train_config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-            elif (source / name).is_file():
+        if soup and soup_config is not None:
+            (tmp / "train_config.json").write_text(json.dumps(soup_config, indent=2, ensure_ascii=False) + "\n",
+                                                   encoding="utf-8")
+        for name in CARRIED_FILES if not soup else ():
+            if (source / name).is_file():
                 shutil.copy2(source / name, tmp / name)
         record["seconds"] = round(time.perf_counter() - start, 2)
         (tmp / record_name).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -368,9 +374,9 @@ def soup(models: list[str | Path], out: str | Path, overwrite: bool = False) -> 
     Every member is a sentence-transformers directory fine-tuned from the same base (e.g. one setting
     trained with several seeds). Everything is checked (paths, then every tensor's name and shape, member
     by member) before ``out`` is touched; the output is the first member (modules, tokenizer, prompts)
-    with the averaged weights, plus ``soup_config.json``, a ``train_config.json`` that keeps what the members
-    share (:func:`soup_train_config`) and the first member's ``data_stats.json`` / ``batch_mix.json``,
-    written atomically.
+    with the averaged weights, plus ``soup_config.json`` and a ``train_config.json`` that keeps what the members
+    share (:func:`soup_train_config`), written atomically. No member's ``data_stats.json`` /
+    ``batch_mix.json`` is carried: they describe one run.
     """
     from codeswitch import __version__
 

@@ -102,7 +102,7 @@ def test_soup_of_three_runs_is_numpys_mean_of_their_weights(members, tmp_path):
     assert cfg["soup_of"] == [{"path": str(members[0].resolve()), "seed": 1},
                               {"path": str(members[1].resolve()), "seed": 2},
                               {"path": str(members[2].resolve()), "train_config": None}]
-    assert (out / "batch_mix.json").is_file()
+    assert not (out / "batch_mix.json").exists()  # one run's batch mix is not the soup's
     model = SentenceTransformer(str(out), device="cpu")
     assert model.prompts["query"] == "query: "
     assert model.encode(["Wer gewann den Super Bowl?"]).shape == (1, 32)
