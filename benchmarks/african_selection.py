@@ -42,11 +42,12 @@ METRIC = "ndcg@10"
 REFERENCE = "off-the-shelf"
 
 
-def setting_scores(folder: Path, sub: str = "afriqa-dev", suffix: str = "") -> dict[str, dict[str, float]] | None:
-    """language -> qid -> nDCG@10 averaged over the seed (or ``once``) folders of one setting; None if absent."""
-    runs = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "runs" / sub).is_dir())
+def setting_scores(folder: Path, sub: str = "afriqa-dev", suffix: str = "") -> tuple[dict[str, dict], int]:
+    """(language -> qid -> nDCG@10 averaged over the seed or ``once`` folders of one setting, number of those
+    folders); ``({}, 0)`` if it has none."""
+    runs = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "runs" / sub).is_dir()) if folder.is_dir() else []
     if not runs:
-        return None
+        return {}, 0
     out = {}
     for lang in LANGS:
         per_run = [read_per_query(r / "runs" / sub / f"{lang}{suffix}.per-query.tsv")[METRIC] for r in runs]
@@ -54,7 +55,7 @@ def setting_scores(folder: Path, sub: str = "afriqa-dev", suffix: str = "") -> d
         if not qids or any(len(x) != len(qids) for x in per_run):
             raise SystemExit(f"{folder}: the seeds of {lang} do not score the same queries; re-copy the cells")
         out[lang] = {q: float(np.mean([x[q] for x in per_run])) for q in qids}
-    return out
+    return out, len(runs)
 
 
 def load(cells: Path, model: str) -> tuple[dict[str, dict], dict, dict, dict[str, int]]:
@@ -64,14 +65,13 @@ def load(cells: Path, model: str) -> tuple[dict[str, dict], dict, dict, dict[str
         raise SystemExit(f"{root}: no such folder; pass --cells a folder of kept cells (recipe copy-cells) or a "
                          "recipe --out, and --model one of its models")
     candidates, runs = {}, {}
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        scores = setting_scores(folder)
-        if scores is not None and folder.name != REFERENCE:
-            candidates[folder.name] = scores
-            runs[folder.name] = sum(1 for p in folder.iterdir() if (p / "runs" / "afriqa-dev").is_dir())
-    reference = setting_scores(root / REFERENCE)
-    upper = setting_scores(root / REFERENCE, "afriqa-dev-en", ".upper")
-    if reference is None or upper is None:
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name != REFERENCE):
+        scores, n = setting_scores(folder)
+        if n:
+            candidates[folder.name], runs[folder.name] = scores, n
+    reference, _ = setting_scores(root / REFERENCE)
+    upper, _ = setting_scores(root / REFERENCE, "afriqa-dev-en", ".upper")
+    if not reference or not upper:
         raise SystemExit(f"{root / REFERENCE}: no AfriQA per-query scores (afriqa-dev and afriqa-dev-en) to measure "
                          "the gap against; copy the off-the-shelf cell")
     return candidates, reference, upper, runs

@@ -246,23 +246,17 @@ def interpolate(tuned: str | Path, out: str | Path, lam: float, base: str | None
 
 
 def _write_model(model, source: Path, out: Path, record: dict[str, Any], record_name: str, start: float,
-                 soup_config: dict[str, Any] | None = None) -> None:
-    """Save ``model`` to ``out`` atomically with ``source``'s :data:`CARRIED_FILES` and ``record`` (+ seconds).
-
-    A soup (``soup_config`` given: its ``train_config.json``, or None when no member has one) carries no file
-    of one member: it gets ``soup_config`` as ``train_config.json`` and no ``data_stats.json`` /
-    ``batch_mix.json``, which describe one training run (each member's dir keeps its own).
-    """
-    soup = record_name == "soup_config.json"
+                 carried: tuple[str, ...] = CARRIED_FILES, written: dict[str, dict] | None = None) -> None:
+    """Save ``model`` to ``out`` atomically with ``source``'s ``carried`` files, the JSON files ``written``
+    (name -> content) and ``record`` (+ seconds)."""
     with atomic_path(out) as tmp:
         with _no_progress_bars():
             model.save(str(tmp))
-        if soup and soup_config is not None:
-            (tmp / "train_config.json").write_text(json.dumps(soup_config, indent=2, ensure_ascii=False) + "\n",
-                                                   encoding="utf-8")
-        for name in CARRIED_FILES if not soup else ():
+        for name in carried:
             if (source / name).is_file():
                 shutil.copy2(source / name, tmp / name)
+        for name, body in (written or {}).items():
+            (tmp / name).write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         record["seconds"] = round(time.perf_counter() - start, 2)
         (tmp / record_name).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -416,5 +410,7 @@ def soup(models: list[str | Path], out: str | Path, overwrite: bool = False) -> 
         "tensors": counts,
         "codeswitch_version": __version__,
     }
-    _write_model(skeleton, paths[0], Path(out), record, "soup_config.json", start, train_config)
+    # no member's data_stats.json / batch_mix.json: they describe one run (each member keeps its own)
+    _write_model(skeleton, paths[0], Path(out), record, "soup_config.json", start, carried=(),
+                 written={"train_config.json": train_config} if train_config is not None else None)
     return record
