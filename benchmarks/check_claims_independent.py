@@ -21,7 +21,6 @@ Usage (``pip install statsmodels`` first; it is not a toolkit dependency)::
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from scipy.stats import ttest_rel
 from statsmodels.stats.multitest import multipletests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_significance_independent import per_query, sign_flip_p  # noqa: E402
+from check_significance_independent import parse_args, per_query, sign_flip_p  # noqa: E402
 
 ALPHA = 0.05
 LANGS = ("bem-en", "ha-en", "ig-en", "rw-en", "tw-en", "zu-en")
@@ -72,13 +71,7 @@ def scores(cells: Path, setting: str, lang: str, seeds: set[str]) -> dict[str, f
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--claims", type=Path, required=True, help="claims.md of benchmarks/african_claims.py")
-    ap.add_argument("--cells", type=Path, required=True, help="the kept cells the table was made from")
-    ap.add_argument("--resamples", type=int, default=100_000)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--out", type=Path, required=True, help="markdown summary")
-    args = ap.parse_args()
+    args = parse_args(__doc__, "claims", "claims.md of benchmarks/african_claims.py")
     if not args.claims.is_file():
         raise SystemExit(f"--claims {args.claims}: no such file")
     if not (args.cells / "eval").is_dir():

@@ -66,14 +66,19 @@ def sign_flip_p(d: np.ndarray, resamples: int, seed: int) -> float:
     return (hits + 1) / (resamples + 1)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--report", type=Path, required=True, help="per_language.json of `recipe report`")
+def parse_args(doc: str, table: str, table_help: str) -> argparse.Namespace:
+    """The checkers' command line: ``--TABLE``, ``--cells``, ``--resamples``, ``--seed``, ``--out``."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument(f"--{table}", type=Path, required=True, help=table_help)
     ap.add_argument("--cells", type=Path, required=True, help="the kept cells (`recipe copy-cells` destination)")
-    ap.add_argument("--resamples", type=int, default=100_000)
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--resamples", type=int, default=100_000, help="sign flips of our randomization test")
+    ap.add_argument("--seed", type=int, default=1, help="seed of the sign flips")
     ap.add_argument("--out", type=Path, required=True, help="markdown summary")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def main() -> None:
+    args = parse_args(__doc__, "report", "per_language.json of `recipe report`")
     report = json.loads(args.report.read_text(encoding="utf-8"))
     report_resamples = int(report.get("resamples", 10_000))
     ref = report["reference"]
