@@ -70,13 +70,22 @@ def cosine(a: dict, b: dict) -> float:
 
 
 def analyse(base_dir: str, runs: list[str], soup: str | None) -> dict:
+    twice = next((r for r in runs if runs.count(r) > 1), None)
+    if twice is not None:
+        raise ConfigError(f"run {twice} is given twice; give each run directory once")
     base = load(base_dir, "--base")
     taus = {r: task_vector(base, load(r, "run"), f"run {r}") for r in runs}
+    if soup is not None:
+        taus_soup = task_vector(base, load(soup, "--soup"), f"soup {soup}")
+    for name, t in [*taus.items(), *([(soup, taus_soup)] if soup is not None else [])]:
+        if norm(t) == 0.0:
+            raise ConfigError(f"{name} has the base model's weights (its task vector is zero, no cosine exists); "
+                              "give a fine-tuned run, or the --base it was trained from")
     out = {"base": base_dir,
            "runs": {r: {"norm": norm(t), "norm_without_word_embeddings": norm(t, True)} for r, t in taus.items()},
            "cosines": {f"{a} | {b}": cosine(taus[a], taus[b]) for a, b in itertools.combinations(runs, 2)}}
     if soup is not None:
-        t = task_vector(base, load(soup, "--soup"), f"soup {soup}")
+        t = taus_soup
         mean_norm = sum(v["norm"] for v in out["runs"].values()) / len(runs)
         out["soup"] = {"dir": soup, "norm": norm(t), "norm_without_word_embeddings": norm(t, True),
                        "ratio_to_runs_mean_norm": norm(t) / mean_norm,

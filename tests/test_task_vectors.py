@@ -63,8 +63,8 @@ def test_scale_writes_base_plus_scale_times_tau_and_keeps_integer_tensors(models
     assert not (tmp_path / "x.tmp").exists()
 
 
-@pytest.mark.parametrize("case", ["no-weights", "bad-weights", "other-layout", "one-run", "out-exists",
-                                  "scale-zero", "scale-nan", "scale-without-out"])
+@pytest.mark.parametrize("case", ["no-weights", "bad-weights", "other-layout", "one-run", "run-twice", "run-is-base",
+                                  "out-exists", "scale-zero", "scale-nan", "scale-without-out"])
 def test_bad_inputs_are_one_line_errors(models, tmp_path, capsys, case):
     base, r1, r2 = models["base"], models["r1"], models["r2"]
     args = [r1, r2, "--base", base]
@@ -77,6 +77,10 @@ def test_bad_inputs_are_one_line_errors(models, tmp_path, capsys, case):
         args = [r1, _model(tmp_path / "other", {"v": torch.zeros(2)}), "--base", base]
     elif case == "one-run":
         args = [r1, "--base", base]
+    elif case == "run-twice":
+        args = [r1, r1, "--base", base]
+    elif case == "run-is-base":
+        args = [r1, base, "--base", base]
     elif case == "out-exists":
         args = ["--base", base, "--scale", "2", "--scale-from", r1, "--out", r2]
     elif case == "scale-zero":
