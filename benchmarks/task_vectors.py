@@ -65,8 +65,8 @@ def norm(tau: dict, skip_embeddings: bool = False) -> float:
                          if not (skip_embeddings and "word_embeddings" in k)))
 
 
-def cosine(a: dict, b: dict) -> float:
-    return sum(float((a[k] * b[k]).sum()) for k in a) / (norm(a) * norm(b))
+def dot(a: dict, b: dict) -> float:
+    return sum(float((a[k] * b[k]).sum()) for k in a)
 
 
 def analyse(base_dir: str, runs: list[str], soup: str | None) -> dict:
@@ -81,15 +81,16 @@ def analyse(base_dir: str, runs: list[str], soup: str | None) -> dict:
         if norm(t) == 0.0:
             raise ConfigError(f"{name} has the base model's weights (its task vector is zero, no cosine exists); "
                               "give a fine-tuned run, or the --base it was trained from")
+    norms = {r: norm(t) for r, t in taus.items()}  # each computed once: a pass over every weight
     out = {"base": base_dir,
-           "runs": {r: {"norm": norm(t), "norm_without_word_embeddings": norm(t, True)} for r, t in taus.items()},
-           "cosines": {f"{a} | {b}": cosine(taus[a], taus[b]) for a, b in itertools.combinations(runs, 2)}}
+           "runs": {r: {"norm": norms[r], "norm_without_word_embeddings": norm(t, True)} for r, t in taus.items()},
+           "cosines": {f"{a} | {b}": dot(taus[a], taus[b]) / (norms[a] * norms[b])
+                       for a, b in itertools.combinations(runs, 2)}}
     if soup is not None:
-        t = taus_soup
-        mean_norm = sum(v["norm"] for v in out["runs"].values()) / len(runs)
-        out["soup"] = {"dir": soup, "norm": norm(t), "norm_without_word_embeddings": norm(t, True),
-                       "ratio_to_runs_mean_norm": norm(t) / mean_norm,
-                       "cosine_to_runs": {r: cosine(t, taus[r]) for r in runs}}
+        soup_norm = norm(taus_soup)
+        out["soup"] = {"dir": soup, "norm": soup_norm, "norm_without_word_embeddings": norm(taus_soup, True),
+                       "ratio_to_runs_mean_norm": soup_norm / (sum(norms.values()) / len(runs)),
+                       "cosine_to_runs": {r: dot(taus_soup, taus[r]) / (soup_norm * norms[r]) for r in runs}}
     return out
 
 
