@@ -1,11 +1,12 @@
 """How much do two induced lexicons of the same language differ? (eflomal has no seed; not run by CI)
 
 Compares pairs of MUSE-format lexicons (``src tgt`` per line, best translation first, as
-``codeswitch lexicon induce`` writes them), e.g. the recipe's ``lex-ha.txt`` against a second
-``codeswitch align`` + ``lexicon induce`` run on the same FLORES sentences:
+``codeswitch lexicon induce`` writes them), e.g. the recipe's ``recipes/african-lexicons/ha.txt`` against a
+second ``codeswitch align`` + ``lexicon induce`` run on the same FLORES sentences (``run_overlap.md`` was made
+when the recipe still induced its lexicons into ``runs/african-zeroshot-cpu/data/lex-*.txt``):
 
     python benchmarks/lexicon_run_overlap.py --out benchmarks/results/african-lexicons/run_overlap.md \\
-        ha=runs/african-zeroshot-cpu/data/lex-ha.txt,/tmp/lexvar/lex-ha.txt  zu=...,...
+        ha=recipes/african-lexicons/ha.txt,/tmp/lexvar/lex-ha.txt  zu=...,...
 
 Per language: the entry counts, the Jaccard overlap of the (source, target) entries and of the
 source words, and the share of the source words in both whose first (best) translation is the same.
