@@ -204,7 +204,8 @@ def run_cmd(recipe_file, out, results, models, settings, seeds, device, dry_run)
 
     Rerunning the same command resumes an interrupted grid. Each step's hash sits beside its
     output in <output>.step.json; change an option in the YAML and that step and everything
-    downstream of it run again.
+    downstream of it run again. A model deleted after its evaluation (its record kept) is not
+    trained again unless a blend or soup still to run reads it.
     """
     _execute(recipe_file, out, results, models, settings, seeds, dry_run, write_results_too=not dry_run,
              device=device)

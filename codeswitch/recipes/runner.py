@@ -3,7 +3,10 @@
 Every step writes its output (a file or a directory) and, beside it, ``<output>.step.json`` with
 the hash of the step's full configuration (its command line, the recipe options and the hashes
 of the steps it reads). A step whose output exists with the same hash is skipped; a changed
-configuration reruns it (and, through the hashes, everything downstream). Steps run in-process
+configuration reruns it (and, through the hashes, everything downstream). A model (trained, blended or
+souped) may be deleted once it is evaluated: its step counts as done while its record has today's hash,
+its evaluation is finished and so is everything that reads it (a blend, a soup); otherwise it runs
+again. Steps run in-process
 through the ``codeswitch`` click commands (``generate``, ``train``, ``evaluate``; gathered by
 :mod:`codeswitch.recipes.stages`, not through the root CLI), so a recipe does exactly what a user
 typing those commands would; torch is only imported by those commands.
@@ -150,14 +153,23 @@ class RecipeRunner:
         self.split_hash = ""
         self.heldout_file: Path | None = None
         self.trained: dict[tuple[str, str, int], str] = {}  # (model, setting, seed) -> train step hash
+        self.deleted: set[tuple[str, str, int]] = set()  # trained cells whose model was deleted after evaluation
 
     # ------------------------------------------------------------------ generic step
-    def _step(self, kind: str, name: str, out: Path, config: dict[str, Any], action: Callable[[], None]) -> StepResult:
+    def _step(self, kind: str, name: str, out: Path, config: dict[str, Any], action: Callable[[], None],
+              evaluated: Callable[[str], bool] | None = None) -> StepResult:
+        """Run one step unless its record holds today's hash. ``evaluated(hash)``, for a model step: whether
+        everything downstream of it is finished, so that its deleted output is not needed again."""
         h = config_hash(config)
         done = read_sidecar(out, need_output=not self.report_only)
+        kept = read_sidecar(out, need_output=False) if done is None and evaluated is not None else None
         if done is not None and done.get("hash") == h:
             res = StepResult(kind, name, "skipped", str(out), float(done.get("seconds", 0.0)), hash=h)
             self.echo(f"[skip] {kind} {name} (same config hash {h})")
+        elif kept is not None and kept.get("hash") == h and evaluated(h):
+            why = "its output was deleted; its evaluation and every step reading it are finished"
+            res = StepResult(kind, name, "skipped", str(out), float(kept.get("seconds", 0.0)), why, hash=h)
+            self.echo(f"[skip] {kind} {name} (same config hash {h}; {why})")
         elif self.dry_run:
             res = StepResult(kind, name, "planned", str(out), hash=h)
             self.echo(f"[plan] {kind} {name} -> {out}")
@@ -340,7 +352,9 @@ class RecipeRunner:
             opts["titles"] = str(self.heldout_file)
         return as_options(opts), opts
 
-    def _evaluate(self, label: str, model: str, out: Path, extra: dict[str, Any], upstream: str) -> StepResult:
+    def _eval_spec(self, label: str, model: str, out: Path, extra: dict[str, Any],
+                   upstream: str) -> tuple[list[str], dict[str, Any]]:
+        """(``codeswitch evaluate`` argv, config whose hash identifies the step) of one evaluation."""
         args, opts = self._eval_args()
         extra_args = as_options({k: v for k, v in extra.items() if v is not None})
         cmd = ["evaluate", "--model", model, "--model-name", label, *args, *extra_args, "--out", str(out),
@@ -349,7 +363,19 @@ class RecipeRunner:
         if opts.get("titles"):
             config["titles_sha"] = hashlib.sha256(Path(opts["titles"]).read_bytes()).hexdigest()[:16] \
                 if Path(opts["titles"]).is_file() else ""
+        return cmd, config
+
+    def _evaluate(self, label: str, model: str, out: Path, extra: dict[str, Any], upstream: str) -> StepResult:
+        cmd, config = self._eval_spec(label, model, out, extra, upstream)
         return self._step("eval", label, out, config, lambda: self.invoker(cmd))
+
+    def _evaluated(self, label: str, model: Path, upstream: str) -> bool:
+        """Whether the evaluation of ``model`` (made by the step of hash ``upstream``) is finished."""
+        mname, sname = label.split("/")[:2]
+        out = self.out / self.recipe.eval_dir / mname / sname / model.name  # seed<k>, or once (a soup)
+        _, config = self._eval_spec(label, str(model), out, {}, upstream)
+        done = read_sidecar(out)
+        return done is not None and done.get("hash") == config_hash(config)
 
     def run_grid(self) -> None:
         """Baselines, off-the-shelf models, then every (seed, model, setting) cell."""
@@ -391,16 +417,30 @@ class RecipeRunner:
             self.steps.append(StepResult("soup", label, "unavailable", "", message=why))
             self.echo(f"[n/a]  soup {label}: {why}")
             return
+        mdir, cmd, config = self._soup_spec(mname, sname, srcs, members)
+        gone = [f"{src}/seed{seed}" for src, seed in cells if (mname, src, seed) in self.deleted]
+        if gone and not self._done_or_evaluated(label, mdir, config):
+            why = (f"{mname}/{', '.join(gone)} deleted after evaluation, and this soup needs them: run "
+                   f"--settings {','.join(srcs)},{sname} to train them again")
+            self.steps.append(StepResult("soup", label, "unavailable", "", message=why))
+            self.echo(f"[n/a]  soup {label}: {why}")
+            return
+        res = self._step("soup", label, mdir, config, lambda: self.invoker(cmd),
+                         evaluated=lambda h: self._evaluated(label, mdir, h))
+        if res.status == "failed":
+            return
+        self._evaluate(label, str(mdir), self.out / self.recipe.eval_dir / mname / sname / "once", {}, res.hash)
+
+    def _soup_spec(self, mname: str, sname: str, srcs: list[str],
+                   members: dict[tuple[str, int], str]) -> tuple[Path, list[str], dict[str, Any]]:
+        """(model folder, ``codeswitch soup`` argv, config) of a soup of ``srcs`` over every seed of the recipe."""
+        cells = [(src, seed) for src in srcs for seed in self.recipe.seeds]
         mdir = self.out / "models" / mname / sname / "once"
         cmd = ["soup"]
         for src, seed in cells:
             cmd += ["--model", str(self.out / "models" / mname / src / f"seed{seed}")]
         cmd += ["--out", str(mdir), "--overwrite"]
-        config = {"args": cmd[:-3] + cmd[-1:], "members": [members[cell] for cell in cells]}
-        res = self._step("soup", label, mdir, config, lambda: self.invoker(cmd))
-        if res.status == "failed":
-            return
-        self._evaluate(label, str(mdir), self.out / self.recipe.eval_dir / mname / sname / "once", {}, res.hash)
+        return mdir, cmd, {"args": cmd[:-3] + cmd[-1:], "members": [members[cell] for cell in cells]}
 
     def _interpolate_and_eval(self, seed: int, mname: str, model: dict, sname: str, setting: dict) -> None:
         """WiSE-FT: blend the seed's model of ``setting['interpolate']`` with the base (``codeswitch interpolate``)."""
@@ -413,14 +453,53 @@ class RecipeRunner:
             self.steps.append(StepResult("interpolate", label, "unavailable", "", message=why))
             self.echo(f"[n/a]  interpolate {label}: {why}")
             return
-        mdir = self.out / "models" / mname / sname / f"seed{seed}"
-        cmd = ["interpolate", "--tuned", str(self.out / "models" / mname / src / f"seed{seed}"), "--base",
-               model["path"], "--lam", str(float(setting["lam"])), "--out", str(mdir), "--overwrite"]
-        config = {"args": cmd[:-3] + cmd[-1:], "tuned": trained}
-        res = self._step("interpolate", label, mdir, config, lambda: self.invoker(cmd))
+        mdir, cmd, config = self._blend_spec(seed, mname, model, sname, trained)
+        if (mname, src, seed) in self.deleted and not self._done_or_evaluated(label, mdir, config):
+            why = (f"{mname}/{src}/seed{seed} was deleted after its evaluation and this blend needs it: run "
+                   f"--settings {src},{sname} to train it again")
+            self.steps.append(StepResult("interpolate", label, "unavailable", "", message=why))
+            self.echo(f"[n/a]  interpolate {label}: {why}")
+            return
+        res = self._step("interpolate", label, mdir, config, lambda: self.invoker(cmd),
+                         evaluated=lambda h: self._evaluated(label, mdir, h))
         if res.status == "failed":
             return  # a planned blend (dry run) still lists its evaluation
         self._evaluate(label, str(mdir), self.out / self.recipe.eval_dir / mname / sname / f"seed{seed}", {}, res.hash)
+
+    def _blend_spec(self, seed: int, mname: str, model: dict, sname: str,
+                    trained: str) -> tuple[Path, list[str], dict[str, Any]]:
+        """(model folder, ``codeswitch interpolate`` argv, config) of a blend whose source has hash ``trained``."""
+        setting = self.recipe.settings[sname]
+        mdir = self.out / "models" / mname / sname / f"seed{seed}"
+        cmd = ["interpolate", "--tuned", str(self.out / "models" / mname / setting["interpolate"] / f"seed{seed}"),
+               "--base", model["path"], "--lam", str(float(setting["lam"])), "--out", str(mdir), "--overwrite"]
+        return mdir, cmd, {"args": cmd[:-3] + cmd[-1:], "tuned": trained}
+
+    def _done_or_evaluated(self, label: str, mdir: Path, config: dict[str, Any]) -> bool:
+        """Whether a blend's or soup's model is there with today's hash, or its evaluation is finished."""
+        h = config_hash(config)
+        done = read_sidecar(mdir)
+        return (done is not None and done.get("hash") == h) or self._evaluated(label, mdir, h)
+
+    def _readers_finished(self, seed: int, mname: str, model: dict, sname: str, h: str) -> bool:
+        """Whether every blend and soup of the recipe that reads the model of ``sname`` / ``seed`` (trained with
+        hash ``h``) is evaluated or has its own model, whatever ``--settings`` selects: then that model
+        is not needed again."""
+        for dname, d in self.recipe.settings.items():
+            if d.get("interpolate") == sname:
+                mdir, _, config = self._blend_spec(seed, mname, model, dname, h)
+                if not self._done_or_evaluated(f"{mname}/{dname}/seed{seed}", mdir, config):
+                    return False
+            srcs = soup_sources(d)
+            if sname in srcs and seed in self.recipe.seeds:
+                members = {(src, k): h if (src, k) == (sname, seed) else self.trained.get((mname, src, k))
+                           or self._train_hash(k, mname, model, src) for src in srcs for k in self.recipe.seeds}
+                if None in members.values():  # a member whose data this run does not build: keep the model
+                    return False
+                mdir, _, config = self._soup_spec(mname, dname, srcs, members)
+                if not self._done_or_evaluated(f"{mname}/{dname}", mdir, config):
+                    return False
+        return True
 
     def _train_step(self, seed: int, mname: str, model: dict, sname: str) -> tuple[Path, list[str], dict[str, Any]]:
         """(model folder, ``codeswitch train`` argv, config whose hash identifies the step) of one cell."""
@@ -433,14 +512,24 @@ class RecipeRunner:
                "--seed", str(seed), "--out", str(mdir), "--overwrite"]
         return mdir, cmd, {"args": cmd[:-3] + cmd[-1:], "data": self.data_hash.get(setting["data"], "")}
 
+    def _train_hash(self, seed: int, mname: str, model: dict, sname: str) -> str | None:
+        """The config hash the cell would train with today; None if this run does not build its data."""
+        if self.recipe.settings[sname].get("data") not in self.data_out:
+            return None
+        return config_hash(self._train_step(seed, mname, model, sname)[2])
+
     def _finished_training(self, seed: int, mname: str, model: dict, sname: str) -> str | None:
         """The hash of a cell left out of this run (``--settings``) if its training is finished with today's config."""
         if self.recipe.settings[sname].get("data") in self.unavailable:
             return None
         mdir, _, config = self._train_step(seed, mname, model, sname)
         h = config_hash(config)
-        done = read_sidecar(mdir, need_output=not self.report_only)
-        return h if done is not None and done.get("hash") == h else None
+        done = read_sidecar(mdir, need_output=False)
+        if done is None or done.get("hash") != h:
+            return None
+        if not self.report_only and not mdir.exists():
+            self.deleted.add((mname, sname, seed))  # a blend or soup that needs it says so
+        return h
 
     def _train_and_eval(self, seed: int, mname: str, model: dict, sname: str, setting: dict) -> None:
         label = f"{mname}/{sname}/seed{seed}"
@@ -449,9 +538,13 @@ class RecipeRunner:
             self.steps.append(StepResult("train", label, "unavailable", "", message=self.unavailable[data]))
             return
         mdir, cmd, config = self._train_step(seed, mname, model, sname)
-        res = self._step("train", label, mdir, config, lambda: self.invoker(cmd))
+        res = self._step("train", label, mdir, config, lambda: self.invoker(cmd),
+                         evaluated=lambda h: (self._evaluated(label, mdir, h)
+                                              and self._readers_finished(seed, mname, model, sname, h)))
         if res.status == "failed":
             return
+        if res.status == "skipped" and not self.report_only and not mdir.exists():
+            self.deleted.add((mname, sname, seed))
         self.trained[(mname, sname, seed)] = res.hash  # planned too: a dry run lists the blends and evaluations
         self._evaluate(label, str(mdir), self.out / self.recipe.eval_dir / mname / sname / f"seed{seed}", {}, res.hash)
 

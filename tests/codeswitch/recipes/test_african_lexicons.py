@@ -62,8 +62,9 @@ def test_a_run_outside_the_repository_without_the_folder_stops_before_any_step(t
     monkeypatch.setenv("CODESWITCH_DATA", str(shared_data))
     monkeypatch.delenv("CODESWITCH_LEXICONS", raising=False)
     monkeypatch.chdir(tmp_path)
-    r = CliRunner().invoke(main, ["recipe", "run", str(ROOT / "recipes" / "african-zeroshot-cpu.yaml"),
-                                  "--out", str(tmp_path / "out"), "--settings", "cs-query", "--seeds", "1", "--dry-run"])
+    recipe = str(ROOT / "recipes" / "african-zeroshot-cpu.yaml")
+    r = CliRunner().invoke(main, ["recipe", "run", recipe, "--out", str(tmp_path / "out"),
+                                  "--settings", "cs-query", "--seeds", "1", "--dry-run"])
     assert r.exit_code != 0
     assert "paths.lexicons resolved to ./recipes/african-lexicons, which does not exist" in r.output
     assert not (tmp_path / "out").exists()

@@ -48,7 +48,8 @@ def test_cells_survive_a_new_working_folder(tmp_path, shared_data):
     planned = RecipeRunner(load_recipe(recipe), out, dry_run=True, echo=lambda s: None, invoker=FakeInvoker()).run()
     status = {(s.kind, s.name): s.status for s in planned}
     assert status[("eval", "m/english/seed1")] == "skipped"  # evaluated: not again
-    assert status[("train", "m/english/seed1")] == "planned"  # models are not kept: a blend would retrain
+    # models are not kept, but nothing reads this one again (no blend or soup waits for it): not retrained
+    assert status[("train", "m/english/seed1")] == "skipped"
 
     again = copy_cells(out, kept)
     assert not again.copied and len(again.already) == len(summary.copied)
@@ -122,7 +123,8 @@ def test_a_record_never_vouches_for_an_output_of_another_run(tmp_path, shared_da
     planned = RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), out, dry_run=True, echo=lambda s: None,
                            invoker=FakeInvoker()).run()
     status = {(s.kind, s.name): s.status for s in planned}
-    assert status[("train", "m/english/seed1")] == "planned" and status[("eval", "m/english/seed1")] == "skipped"
+    # the kept record (max_steps 2) and its finished evaluation stand for the cell; the other run's model is gone
+    assert status[("train", "m/english/seed1")] == "skipped" and status[("eval", "m/english/seed1")] == "skipped"
 
 
 def test_outputs_without_a_record_conflict_unless_they_are_copy_leftovers(tmp_path, shared_data):
@@ -192,4 +194,5 @@ def test_no_note_for_cells_whose_outputs_are_only_missing(tmp_path, shared_data)
     shutil.rmtree(out)
     copy_cells(kept, out)
     r = CliRunner().invoke(main, ["recipe", "run", str(recipe), "--out", str(out), "--dry-run"])
-    assert r.exit_code == 0 and "[plan] train m/english/seed1" in r.output and "note:" not in r.output, r.output
+    assert r.exit_code == 0 and "note:" not in r.output, r.output
+    assert "[skip] train m/english/seed1" in r.output and "its output was deleted" in r.output

@@ -284,7 +284,8 @@ def test_xquad_small_cpu_evaluates_at_the_models_length(tmp_path, shared_data, m
 def test_report_keeps_cells_whose_models_were_deleted(tmp_path, shared_data):
     """Trained models are large: once evaluated they may be deleted, and the report still shows the cells.
 
-    A run (or a dry run) must not treat a deleted model as finished; a report reads the step records.
+    A report reads the step records. A run (or a dry run) treats a deleted model as finished only while its
+    evaluation is finished and no blend or soup still needs it (tests/codeswitch/recipes/test_deleted_models.py).
     """
     out = tmp_path / "out"
     RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), out, echo=lambda s: None, invoker=FakeInvoker()).run()
@@ -297,7 +298,8 @@ def test_report_keeps_cells_whose_models_were_deleted(tmp_path, shared_data):
     assert aggs[("m", "english")]["n"] == 2 and aggs[("m", "english")]["mono_map"] == pytest.approx(0.6)
     planned = RecipeRunner(load_recipe(_recipe(tmp_path, shared_data)), out, dry_run=True, echo=lambda s: None,
                            invoker=FakeInvoker()).run()
-    assert {s.status for s in planned if s.kind == "train" and s.status != "unavailable"} == {"planned"}
+    assert {s.status for s in planned if s.kind == "train" and s.status != "unavailable"} == {"skipped"}
+    assert not [s for s in planned if s.status == "planned"]
 
 
 def test_device_override_enters_every_hash(tmp_path, shared_data):
