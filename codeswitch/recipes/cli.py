@@ -173,8 +173,12 @@ def _show_paths(recipe) -> None:
                                      else "MISSING")
         click.echo(f"[path] {key} = {value} ({state})")
         if state == "MISSING":
-            raise ConfigError(f"{recipe.path}: paths.{key} resolved to {value}, which does not exist; set the "
-                              "variable its candidates name (e.g. CODESWITCH_DATA, E5_PATH) or add a candidate")
+            fixes = [f"set {' or '.join(recipe.path_variables.get(key, ()))}"] if recipe.path_variables.get(key) else []
+            if not Path(value).expanduser().is_absolute():
+                fixes.append(f"run from the folder it is relative to (here {Path.cwd()})")
+            fixes.append(f"add a candidate under paths.{key}")
+            raise ConfigError(f"{recipe.path}: paths.{key} resolved to {value}, which does not exist; "
+                              + ", ".join(fixes[:-1]) + (" or " if len(fixes) > 1 else "") + fixes[-1])
     for name, model in recipe.models.items():
         click.echo(f"[model] {name} = {model['path']}")
 

@@ -68,6 +68,7 @@ class Recipe:
     eval_dir: str = "eval"
     compare: tuple[tuple[str, str], ...] = ()
     significance: dict[str, Any] = field(default_factory=dict)  # per-language tables with paired tests
+    path_variables: dict[str, tuple[str, ...]] = field(default_factory=dict)  # paths key -> its $VARIABLE candidates
 
 
 def _resolve_candidate(cand: str) -> str | None:
@@ -236,7 +237,16 @@ def load_recipe(path: Path) -> Recipe:
                   paths=paths, split=sub["split"], data=sub["data"], models=sub["models"], train=sub["train"],
                   settings=sub["settings"], seeds=tuple(seeds), baselines=tuple(doc.get("baselines") or ()),
                   eval=sub["eval"], sizes=str(doc.get("sizes", "")), eval_dir=str(doc.get("eval_dir", "eval")),
-                  compare=tuple(compare), significance=significance)
+                  compare=tuple(compare), significance=significance, path_variables=_path_variables(doc))
+
+
+def _path_variables(doc: dict) -> dict[str, tuple[str, ...]]:
+    """For each ``paths`` key, the environment variables among its candidates (``$E5_PATH`` -> ``E5_PATH``)."""
+    out = {}
+    for key, value in (doc.get("paths") or {}).items():
+        cands = value if isinstance(value, list) else [value]
+        out[key] = tuple(c[1:] for c in cands if isinstance(c, str) and c.startswith("$"))
+    return out
 
 
 def as_options(options: dict[str, Any]) -> list[str]:

@@ -66,7 +66,8 @@ def test_a_run_outside_the_repository_without_the_folder_stops_before_any_step(t
     r = CliRunner().invoke(main, ["recipe", "run", recipe, "--out", str(tmp_path / "out"),
                                   "--settings", "cs-query", "--seeds", "1", "--dry-run"])
     assert r.exit_code != 0
-    assert "paths.lexicons resolved to ./recipes/african-lexicons, which does not exist" in r.output
+    assert "paths.lexicons resolved to ./recipes/african-lexicons, which does not exist; set CODESWITCH_LEXICONS" \
+        in r.output
     assert not (tmp_path / "out").exists()
 
 
