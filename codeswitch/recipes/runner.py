@@ -369,10 +369,13 @@ class RecipeRunner:
         cmd, config = self._eval_spec(label, model, out, extra, upstream)
         return self._step("eval", label, out, config, lambda: self.invoker(cmd))
 
+    def _eval_out(self, label: str, model: Path) -> Path:
+        """Where the model of ``label`` (``model/setting[/seed<k>]``) is evaluated: seed<k>, or once (a soup)."""
+        return self.out / self.recipe.eval_dir / Path(*label.split("/")[:2]) / model.name
+
     def _evaluated(self, label: str, model: Path, upstream: str) -> bool:
         """Whether the evaluation of ``model`` (made by the step of hash ``upstream``) is finished."""
-        mname, sname = label.split("/")[:2]
-        out = self.out / self.recipe.eval_dir / mname / sname / model.name  # seed<k>, or once (a soup)
+        out = self._eval_out(label, model)
         _, config = self._eval_spec(label, str(model), out, {}, upstream)
         done = read_sidecar(out)
         return done is not None and done.get("hash") == config_hash(config)
@@ -414,22 +417,25 @@ class RecipeRunner:
             why = "; ".join(f"{mname}/{src} is not trained for seed(s) {', '.join(seeds)}"
                             for src, seeds in missing.items() if seeds)
             why += f" (a soup averages every seed of the recipe; run {'it' if len(srcs) == 1 else 'them'} first)"
-            self.steps.append(StepResult("soup", label, "unavailable", "", message=why))
-            self.echo(f"[n/a]  soup {label}: {why}")
-            return
+            return self._unavailable("soup", label, why)
         mdir, cmd, config = self._soup_spec(mname, sname, srcs, members)
         gone = [f"{src}/seed{seed}" for src, seed in cells if (mname, src, seed) in self.deleted]
         if gone and not self._done_or_evaluated(label, mdir, config):
             why = (f"{mname}/{', '.join(gone)} deleted after evaluation, and this soup needs them: run "
                    f"--settings {','.join(srcs)},{sname} to train them again")
-            self.steps.append(StepResult("soup", label, "unavailable", "", message=why))
-            self.echo(f"[n/a]  soup {label}: {why}")
-            return
-        res = self._step("soup", label, mdir, config, lambda: self.invoker(cmd),
+            return self._unavailable("soup", label, why)
+        self._make_and_evaluate("soup", label, mdir, cmd, config)
+
+    def _unavailable(self, kind: str, label: str, why: str) -> None:
+        self.steps.append(StepResult(kind, label, "unavailable", "", message=why))
+        self.echo(f"[n/a]  {kind} {label}: {why}")
+
+    def _make_and_evaluate(self, kind: str, label: str, mdir: Path, cmd: list[str], config: dict[str, Any]) -> None:
+        """Run a blend or soup step (skipped by hash, or deleted once evaluated), then evaluate its model."""
+        res = self._step(kind, label, mdir, config, lambda: self.invoker(cmd),
                          evaluated=lambda h: self._evaluated(label, mdir, h))
-        if res.status == "failed":
-            return
-        self._evaluate(label, str(mdir), self.out / self.recipe.eval_dir / mname / sname / "once", {}, res.hash)
+        if res.status != "failed":  # a planned one (dry run) still lists its evaluation
+            self._evaluate(label, str(mdir), self._eval_out(label, mdir), {}, res.hash)
 
     def _soup_spec(self, mname: str, sname: str, srcs: list[str],
                    members: dict[tuple[str, int], str]) -> tuple[Path, list[str], dict[str, Any]]:
@@ -450,21 +456,13 @@ class RecipeRunner:
             trained = self._finished_training(seed, mname, model, src)
         if trained is None:
             why = f"{mname}/{src}/seed{seed} is not trained (run that setting first)"
-            self.steps.append(StepResult("interpolate", label, "unavailable", "", message=why))
-            self.echo(f"[n/a]  interpolate {label}: {why}")
-            return
+            return self._unavailable("interpolate", label, why)
         mdir, cmd, config = self._blend_spec(seed, mname, model, sname, trained)
         if (mname, src, seed) in self.deleted and not self._done_or_evaluated(label, mdir, config):
             why = (f"{mname}/{src}/seed{seed} was deleted after its evaluation and this blend needs it: run "
                    f"--settings {src},{sname} to train it again")
-            self.steps.append(StepResult("interpolate", label, "unavailable", "", message=why))
-            self.echo(f"[n/a]  interpolate {label}: {why}")
-            return
-        res = self._step("interpolate", label, mdir, config, lambda: self.invoker(cmd),
-                         evaluated=lambda h: self._evaluated(label, mdir, h))
-        if res.status == "failed":
-            return  # a planned blend (dry run) still lists its evaluation
-        self._evaluate(label, str(mdir), self.out / self.recipe.eval_dir / mname / sname / f"seed{seed}", {}, res.hash)
+            return self._unavailable("interpolate", label, why)
+        self._make_and_evaluate("interpolate", label, mdir, cmd, config)
 
     def _blend_spec(self, seed: int, mname: str, model: dict, sname: str,
                     trained: str) -> tuple[Path, list[str], dict[str, Any]]:

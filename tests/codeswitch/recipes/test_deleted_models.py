@@ -90,12 +90,17 @@ def test_a_model_a_blend_still_needs_is_trained_again_even_outside_the_filter(tm
     assert [c[0] for c in fake.calls] == ["interpolate", "evaluate"]
 
 
-def test_a_blend_run_alone_names_the_deleted_model_it_needs(tmp_path, shared_data):
+def _english_then_alone(tmp_path, shared_data, deleted_seed: int, setting: str):
+    """Train english alone, delete one seed's model, then run ``setting`` alone."""
     recipe = _blend_and_soup(tmp_path, shared_data)
     out = tmp_path / "out"
     _run(recipe, out, RunFilter(settings=("english",)))
-    shutil.rmtree(out / "models/m/english/seed1")
-    fake, steps = _run(recipe, out, RunFilter(settings=("w",)))
+    shutil.rmtree(out / f"models/m/english/seed{deleted_seed}")
+    return (recipe, out, *_run(recipe, out, RunFilter(settings=(setting,))))
+
+
+def test_a_blend_run_alone_names_the_deleted_model_it_needs(tmp_path, shared_data):
+    recipe, out, fake, steps = _english_then_alone(tmp_path, shared_data, 1, "w")
     blend1, blend2 = steps[("interpolate", "m/w/seed1")], steps[("interpolate", "m/w/seed2")]
     assert blend1.status == "unavailable"
     assert "m/english/seed1 was deleted after its evaluation" in blend1.message
@@ -107,11 +112,7 @@ def test_a_blend_run_alone_names_the_deleted_model_it_needs(tmp_path, shared_dat
 
 
 def test_a_soup_that_needs_deleted_members_names_them(tmp_path, shared_data):
-    recipe = _blend_and_soup(tmp_path, shared_data)
-    out = tmp_path / "out"
-    _run(recipe, out, RunFilter(settings=("english",)))
-    shutil.rmtree(out / "models/m/english/seed2")
-    fake, steps = _run(recipe, out, RunFilter(settings=("soup",)))
+    _, _, fake, steps = _english_then_alone(tmp_path, shared_data, 2, "soup")
     soup = steps[("soup", "m/soup")]
     assert soup.status == "unavailable" and "english/seed2 deleted after evaluation" in soup.message
     assert "--settings english,soup" in soup.message and fake.calls == []
