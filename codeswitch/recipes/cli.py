@@ -173,7 +173,8 @@ def _show_paths(recipe) -> None:
                                      else "MISSING")
         click.echo(f"[path] {key} = {value} ({state})")
         if state == "MISSING":
-            fixes = [f"set {' or '.join(recipe.path_variables.get(key, ()))}"] if recipe.path_variables.get(key) else []
+            names = recipe.path_variables.get(key, ())
+            fixes = [f"set {' or '.join(names)}"] if names else []
             if not Path(value).expanduser().is_absolute():
                 fixes.append(f"run from the folder it is relative to (here {Path.cwd()})")
             fixes.append(f"add a candidate under paths.{key}")
